@@ -1,0 +1,5 @@
+import sys
+
+from hftree.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The ``hftree`` command line: one module per sub-command, dispatched by :mod:`hftree.cli.main`."""

@@ -1,0 +1,81 @@
+"""Exceptions and warnings raised by hftree.
+
+Every exception derives from :class:`HftreeError` *and* from the builtin it
+resembles, so ``except ValueError`` keeps working for callers who do not know
+about hftree. Messages name the input (file and line, field, model id), what was
+expected, what was found and what to do about it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConvergenceError",
+    "DataQualityWarning",
+    "HftreeError",
+    "InputFormatError",
+    "ModelNotFoundError",
+    "SnapshotError",
+]
+
+
+class HftreeError(Exception):
+    """Base class of every error hftree raises on purpose."""
+
+
+class InputFormatError(HftreeError, ValueError):
+    """An input file or record is malformed.
+
+    Attributes
+    ----------
+    path : str or None
+        The file that holds the bad input.
+    line : int or None
+        1-based line number (JSON Lines, CSV) where known.
+    field : str or None
+        The offending field, where known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line is not None else f"{path}: "
+        super().__init__(where + message)
+        self.path = path
+        self.line = line
+        self.field = field
+
+
+class SnapshotError(HftreeError, ValueError):
+    """A snapshot directory is missing, incomplete or of an unknown schema version."""
+
+
+class ModelNotFoundError(HftreeError, LookupError):
+    """A model id is not in the table or graph.
+
+    Attributes
+    ----------
+    model_id : str
+        The id that was asked for.
+    """
+
+    def __init__(self, model_id: str, message: str | None = None) -> None:
+        self.model_id = model_id
+        super().__init__(message or f"model {model_id!r} is not in the lineage graph")
+
+    def __str__(self) -> str:  # LookupError would otherwise repr() the message
+        return str(self.args[0])
+
+
+class ConvergenceError(HftreeError, RuntimeError):
+    """A fit did not converge; the message lists things to try."""
+
+
+class DataQualityWarning(UserWarning):
+    """Input data was usable but questionable (dropped self-loops, broken cycles, ...)."""
