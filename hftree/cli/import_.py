@@ -1,0 +1,59 @@
+"""``hftree import``: read Hub metadata files into a snapshot directory."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "import", help="read Hub metadata files into a snapshot",
+        description="Read model records (JSON Lines, CSV, Parquet), edge lists and card texts "
+        "into a snapshot directory (Parquet tables + manifest.json). The kind of each INPUT is detected.",
+    )
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="model records, edge lists or cards")
+    p.add_argument("-o", "--output", required=True, metavar="SNAPSHOT_DIR")
+    p.add_argument("--edges", action="append", default=[], metavar="FILE", help="read FILE as an edge list")
+    p.add_argument("--cards", action="append", default=[], metavar="FILE", help="read FILE as card texts")
+    p.add_argument("--parent-col", help="edge-list column of the parent (default parent/source)")
+    p.add_argument("--child-col", help="edge-list column of the child (default child/target)")
+    p.add_argument("--relation-col", help="edge-list column of the relation (default relation/edge)")
+    p.add_argument("--on-error", choices=("raise", "skip"), default="raise",
+                   help="stop at the first malformed line (default) or skip and count such lines")
+    p.add_argument("--snapshot-time", help="when the data was taken (default: newest date in it)")
+    p.add_argument("--force", action="store_true", help="replace SNAPSHOT_DIR if it exists")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary")
+    p.set_defaults(run=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from hftree.errors import DataQualityWarning, SnapshotError
+    from hftree.ingest import import_sources
+
+    if not (args.inputs or args.edges or args.cards):
+        print("hftree import: error: give at least one INPUT", file=sys.stderr)
+        return 2
+    from pathlib import Path
+
+    if Path(args.output).exists() and not args.force:
+        raise SnapshotError(f"{args.output} already exists; add --force to replace it")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataQualityWarning)
+        snap = import_sources(
+            args.inputs, edges=args.edges, cards=args.cards, on_error=args.on_error,
+            parent_col=args.parent_col, child_col=args.child_col, relation_col=args.relation_col,
+            snapshot_time=args.snapshot_time, progress=not args.quiet and sys.stderr.isatty(),
+        )
+    snap.save(args.output, overwrite=args.force)
+    if not args.quiet:
+        c = snap.manifest["counts"]
+        dq = snap.data_quality
+        print(f"wrote {args.output}: {c['models']:,} models, {c['edges']:,} declared edges, {c['cards']:,} cards")
+        for w in caught:
+            print(f"warning: {w.message}", file=sys.stderr)
+        if dq.get("skipped_lines"):
+            print(f"skipped {dq['skipped_lines']:,} malformed lines, e.g. {dq['skipped_examples'][0]}", file=sys.stderr)
+    return 0

@@ -1,0 +1,243 @@
+"""Family statistics: one row per root (Laufer, Oderinwale & Kleinberg 2025, §3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hftree.families.membership import Membership, family_members
+from hftree.lineage.graph import LineageGraph
+from hftree.schema import RELATIONS
+
+__all__ = ["FAMILY_COLUMNS", "family_size_distribution", "family_stats"]
+
+_DAY_MS = 86_400_000
+_NAT = np.iinfo(np.int64).min
+
+#: Columns of :func:`family_stats`, in order, with their meaning.
+FAMILY_COLUMNS: dict[str, str] = {
+    "root": "model id of the root (a model with no parent in the graph)",
+    "root_external": "the root has no record in the snapshot (named only as a parent)",
+    "descendants": "models reachable from the root (each counted once)",
+    **{f"n_{r}": f"descendants whose link into the family is a {r} edge" for r in RELATIONS},
+    "children": "direct children of the root",
+    "depth": "deepest generation (root = 0)",
+    "widest_generation": "the generation with the most models",
+    "widest_generation_size": "models in that generation",
+    "authors": "distinct authors among the descendants",
+    "shared_descendants": "descendants that also belong to another family (merges)",
+    "root_created_at": "creation time of the root",
+    "first_descendant_at": "creation time of the earliest descendant",
+    "last_descendant_at": "creation time of the latest descendant",
+    "days_to_first_child": "days from the root's creation to its first direct child",
+    "root_downloads": "downloads of the root",
+    "descendant_downloads": "downloads summed over the descendants",
+    "family_downloads": "root + descendant downloads",
+    "top_descendant_share": "share of family downloads held by the most downloaded descendant",
+    "root_likes": "likes of the root",
+    "descendant_likes": "likes summed over the descendants",
+    "root_license": "licence of the root",
+    "license_differs_share": "share of descendants whose licence differs from the root's (missing = 'none')",
+    "new_30d": "descendants created in the 30 days before the snapshot time",
+    "new_90d": "... in the 90 days before",
+    "new_365d": "... in the 365 days before",
+}
+
+
+def family_stats(
+    G: LineageGraph,
+    *,
+    relation: str | list[str] | tuple[str, ...] | None = None,
+    min_size: int = 1,
+    sort: str = "descendants",
+    top: int | None = None,
+    members: Membership | None = None,
+) -> pd.DataFrame:
+    """Statistics of every family (a root and everything that descends from it).
+
+    Parameters
+    ----------
+    G : LineageGraph
+        The lineage graph.
+    relation : str or list of str, optional
+        Follow only edges of these relations (families are then defined on that
+        restricted graph).
+    min_size : int
+        Keep families with at least this many descendants (default 1: roots
+        with no descendants are not families).
+    sort : str
+        Column to sort by, descending (ties by root id).
+    top : int, optional
+        Keep the first ``top`` rows after sorting.
+    members : Membership, optional
+        Precomputed :func:`~hftree.families.family_members` for the same relation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per root, the columns of :data:`FAMILY_COLUMNS`.
+
+    Notes
+    -----
+    A model reachable from several roots (typically through a merge) is counted
+    in *each* family it descends from; ``shared_descendants`` says how many of a
+    family's descendants are such models. Generations are shortest distances
+    from the root.
+
+    Examples
+    --------
+    >>> from hftree.datasets import toy_graph
+    >>> family_stats(toy_graph())[["root", "descendants", "children", "depth", "n_merge"]]
+              root  descendants  children  depth  n_merge
+    0     org/base            5         3      2        1
+    1  other/base2            1         1      1        1
+    """
+    if sort not in FAMILY_COLUMNS:
+        raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(FAMILY_COLUMNS)}")
+    mem = members if members is not None else family_members(G, relation=relation)
+    out, _, _ = G.view(relation)
+    n = G.n_nodes
+    roots = mem.roots
+    # compact family index per root
+    fam_of = np.full(n, -1, dtype=np.int64)
+    fam_of[roots] = np.arange(len(roots))
+    f = fam_of[mem.root]
+    k = len(roots)
+    node = mem.node
+
+    size = np.bincount(f, minlength=k)
+    by_rel = np.bincount(f * len(RELATIONS) + G.relation[mem.edge], minlength=k * len(RELATIONS))
+    by_rel = by_rel.reshape(k, len(RELATIONS))
+    children = np.diff(out.indptr)[roots]
+    depth = np.zeros(k, dtype=np.int64)
+    np.maximum.at(depth, f, mem.depth)
+    # widest generation: largest (family, depth) count; ties -> the shallower generation
+    gen_key = f * (int(mem.depth.max(initial=0)) + 1) + mem.depth
+    gk, gcount = np.unique(gen_key, return_counts=True)
+    gf = gk // (int(mem.depth.max(initial=0)) + 1)
+    gd = gk % (int(mem.depth.max(initial=0)) + 1)
+    order = np.lexsort((gd, -gcount, gf))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = gf[order][1:] != gf[order][:-1]
+    widest = np.zeros(k, dtype=np.int64)
+    widest_n = np.zeros(k, dtype=np.int64)
+    widest[gf[order][first]] = gd[order][first]
+    widest_n[gf[order][first]] = gcount[order][first]
+
+    shared_node = np.bincount(node, minlength=n) > 1
+    shared = np.bincount(f, weights=shared_node[node], minlength=k).astype(np.int64)
+
+    cols = G.models.columns
+    author = G.node_column("author") if "author" in cols else np.full(n, None, dtype=object)
+    codes, _ = pd.factorize(pd.Series(author, dtype=object), use_na_sentinel=True)
+    has_a = codes[node] >= 0
+    pair = np.unique(f[has_a] * (int(codes.max(initial=0)) + 1) + codes[node][has_a])
+    n_authors = np.bincount(pair // (int(codes.max(initial=0)) + 1), minlength=k)
+
+    created = G.node_times("created_at")
+    c_node = created[node]
+    known = c_node != _NAT
+    first_at = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+    last_at = np.full(k, _NAT, dtype=np.int64)
+    np.minimum.at(first_at, f[known], c_node[known])
+    np.maximum.at(last_at, f[known], c_node[known])
+    direct = known & (mem.depth == 1)
+    first_child = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_child, f[direct], c_node[direct])
+    root_created = created[roots]
+    days_first = np.where(
+        (first_child != np.iinfo(np.int64).max) & (root_created != _NAT),
+        (first_child - root_created) / _DAY_MS,
+        np.nan,
+    )
+
+    def num(name: str) -> np.ndarray:
+        if name not in cols:
+            return np.zeros(n)
+        v = G.models[name].to_numpy(dtype="float64", na_value=0.0)
+        return np.concatenate([v, np.zeros(n - len(v))])
+
+    dl = num("downloads")
+    likes = num("likes")
+    desc_dl = np.bincount(f, weights=dl[node], minlength=k)
+    top_dl = np.zeros(k)
+    np.maximum.at(top_dl, f, dl[node])
+    fam_dl = dl[roots] + desc_dl
+    with np.errstate(invalid="ignore", divide="ignore"):
+        top_share = np.where(fam_dl > 0, top_dl / fam_dl, np.nan)
+    desc_likes = np.bincount(f, weights=likes[node], minlength=k)
+
+    lic = G.node_column("license") if "license" in cols else np.full(n, None, dtype=object)
+    lic = np.where(pd.isna(lic), "none", lic).astype(object)
+    lcodes, _ = pd.factorize(pd.Series(lic, dtype=object))
+    differs = lcodes[node] != lcodes[roots][f]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lic_diff = np.bincount(f, weights=differs, minlength=k) / np.maximum(size, 1)
+
+    snap = G.snapshot_time.value // 1_000_000  # ns -> ms
+    new = {}
+    for days in (30, 90, 365):
+        recent = known & (c_node >= snap - days * _DAY_MS) & (c_node <= snap)
+        new[days] = np.bincount(f[recent], minlength=k)
+
+    def ts(ms: np.ndarray, missing: np.ndarray) -> pd.Series:
+        s = pd.to_datetime(np.where(missing, 0, ms), unit="ms", utc=True)
+        return pd.Series(s).where(~missing)
+
+    frame = pd.DataFrame(
+        {
+            "root": pd.array(G.ids[roots], dtype="string"),
+            "root_external": G.external[roots],
+            "descendants": size,
+            **{f"n_{r}": by_rel[:, i] for i, r in enumerate(RELATIONS)},
+            "children": children,
+            "depth": depth,
+            "widest_generation": widest,
+            "widest_generation_size": widest_n,
+            "authors": n_authors,
+            "shared_descendants": shared,
+            "root_created_at": ts(root_created, root_created == _NAT),
+            "first_descendant_at": ts(first_at, first_at == np.iinfo(np.int64).max),
+            "last_descendant_at": ts(last_at, last_at == _NAT),
+            "days_to_first_child": days_first,
+            "root_downloads": dl[roots].astype(np.int64),
+            "descendant_downloads": desc_dl.astype(np.int64),
+            "family_downloads": fam_dl.astype(np.int64),
+            "top_descendant_share": top_share,
+            "root_likes": likes[roots].astype(np.int64),
+            "descendant_likes": desc_likes.astype(np.int64),
+            "root_license": pd.array(np.where(G.external[roots], None, lic[roots]), dtype="string"),
+            "license_differs_share": lic_diff,
+            "new_30d": new[30],
+            "new_90d": new[90],
+            "new_365d": new[365],
+        }
+    )
+    frame = frame[frame["descendants"] >= min_size]
+    frame = frame.sort_values([sort, "root"], ascending=[False, True], kind="stable")
+    if top is not None:
+        frame = frame.head(top)
+    frame.attrs["relation"] = relation
+    frame.attrs["snapshot_time"] = str(G.snapshot_time)
+    return frame.reset_index(drop=True)
+
+
+def family_size_distribution(sizes: pd.Series | np.ndarray) -> pd.DataFrame:
+    """Counts of families by size bucket (1, 2-9, 10-99, ...) with the share of families.
+
+    >>> family_size_distribution([1, 1, 3, 12, 150])
+      descendants  families  share
+    0           1         2    0.4
+    1         2-9         1    0.2
+    2       10-99         1    0.2
+    3     100-999         1    0.2
+    """
+    s = np.asarray(sizes, dtype=np.int64)
+    s = s[s > 0]
+    top = int(np.ceil(np.log10(s.max() + 1))) if len(s) else 1
+    edges = [1, 2] + [10**i for i in range(1, top + 1)]
+    labels = ["1"] + [f"{lo}-{hi - 1}" for lo, hi in zip(edges[1:-1], edges[2:], strict=True)]
+    counts = [int(((s >= lo) & (s < hi)).sum()) for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+    out = pd.DataFrame({"descendants": labels, "families": counts})
+    out["share"] = out["families"] / max(len(s), 1)
+    return out[out["families"] > 0].reset_index(drop=True)

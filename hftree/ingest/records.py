@@ -1,0 +1,490 @@
+"""Normalise Hub model records (dicts) into columnar model and edge batches.
+
+A record is what the Hub's ``/api/models`` returns (camelCase) or a
+huggingface_hub ``ModelInfo`` dump (snake_case, ``card_data`` as a dict or a
+YAML string). :class:`RecordBatcher` takes records one at a time (the only
+per-record Python work) and builds Arrow batches; everything that can be done on
+whole columns (tag parsing, licence/language/dataset extraction, timestamp
+parsing) is done vectorised in :meth:`RecordBatcher.finish`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hftree.errors import InputFormatError
+from hftree.ingest.languages import ISO_639_1
+from hftree.schema import EDGE_SCHEMA, MODEL_SCHEMA, RELATIONS
+
+_LIST = pa.list_(pa.string())
+
+__all__ = ["Issues", "RecordBatcher"]
+
+# field name -> the names it may appear under (camelCase API first, snake_case dumps second)
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "modelId", "model_id"),
+    "author": ("author",),
+    "created_at": ("createdAt", "created_at"),
+    "last_modified": ("lastModified", "last_modified"),
+    "downloads": ("downloads",),
+    "downloads_all_time": ("downloadsAllTime", "downloads_all_time"),
+    "likes": ("likes",),
+    "pipeline_tag": ("pipeline_tag", "pipelineTag"),
+    "library_name": ("library_name", "libraryName"),
+    "tags": ("tags",),
+    "card_data": ("cardData", "card_data"),
+    "safetensors": ("safetensors",),
+    "gated": ("gated",),
+    "private": ("private",),
+}
+_KNOWN_KEYS = frozenset(k for names in _ALIASES.values() for k in names)
+_TYPED_RELATIONS = frozenset(RELATIONS) - {"unknown"}
+# the Hub also writes these spellings in cardData.base_model_relation
+_RELATION_SYNONYMS = {
+    "finetune": "finetune", "fine-tune": "finetune", "finetuned": "finetune",
+    "adapter": "adapter", "lora": "adapter", "quantized": "quantized", "quantization": "quantized",
+    "merge": "merge", "merged": "merge",
+}
+
+
+@dataclass
+class Issues:
+    """Data-quality findings of an import, merged across chunks and files."""
+
+    skipped_lines: int = 0
+    skipped_examples: list[str] = field(default_factory=list)
+    bad_base_model: list[str] = field(default_factory=list)  # model ids
+    bad_fields: list[str] = field(default_factory=list)  # "model: field: problem"
+
+    def merge(self, other: Issues) -> None:
+        self.skipped_lines += other.skipped_lines
+        self.skipped_examples.extend(other.skipped_examples[: max(0, 20 - len(self.skipped_examples))])
+        self.bad_base_model.extend(other.bad_base_model)
+        self.bad_fields.extend(other.bad_fields)
+
+
+def _first(rec: dict, names: tuple[str, ...]) -> Any:
+    for n in names:
+        v = rec.get(n)
+        if v is not None:
+            return v
+    return None
+
+
+def _as_int(v: Any) -> int | None:
+    if v is None or isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v == v:
+        return int(v)
+    if isinstance(v, str):
+        try:
+            return int(float(v))
+        except ValueError:
+            return None
+    return None
+
+
+def _str_list(v: Any) -> list[str] | None:
+    """A str or a flat list of str; ``None`` if the value has any other shape."""
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        return v
+    return None
+
+
+class RecordBatcher:
+    """Turn blocks of decoded records into one model batch and one edge batch.
+
+    The per-record Python work is a handful of list comprehensions; checks and
+    conversions run on whole columns (Arrow), with a slow path only for the
+    columns where a value has the wrong type.
+
+    Parameters
+    ----------
+    source : str
+        File name used in error messages.
+    on_error : {"raise", "skip"}
+        What to do with a record that is not a model (no id, not an object).
+    """
+
+    def __init__(self, source: str, on_error: str = "raise") -> None:
+        self.source = source
+        self.on_error = on_error
+        self.issues = Issues()
+        self._keys: set[str] = set()
+
+    def fail(self, line: int | None, message: str, field: str | None = None) -> None:
+        """Report a bad record: raise, or count it when skipping."""
+        if self.on_error == "raise":
+            raise InputFormatError(
+                message + " (use --on-error skip to skip such lines)",
+                path=self.source, line=line, field=field,
+            )
+        self.issues.skipped_lines += 1
+        if len(self.issues.skipped_examples) < 20:
+            where = f"{self.source}:{line}" if line is not None else self.source
+            self.issues.skipped_examples.append(f"{where}: {message}")
+
+    # ------------------------------------------------------------------ columns
+    def _column(self, recs: list[dict], field: str) -> list[Any]:
+        names = [k for k in _ALIASES[field] if k in self._keys]
+        if not names:
+            return [None] * len(recs)
+        vals = [r.get(names[0]) for r in recs]
+        for alt in names[1:]:
+            missing = [i for i, v in enumerate(vals) if v is None]
+            if not missing:
+                break
+            for i in missing:
+                vals[i] = recs[i].get(alt)
+        return vals
+
+    def _ids(self, recs: list[Any], lines: list[int]) -> tuple[list[dict], list[int]]:
+        """Keep the records that are objects with a model id; report the others."""
+        ok = [type(r) is dict and type(r.get("id")) is str and r["id"] != "" for r in recs]
+        if all(ok):
+            return recs, lines
+        keep_r: list[dict] = []
+        keep_l: list[int] = []
+        for r, line, good in zip(recs, lines, ok, strict=True):
+            if good:
+                keep_r.append(r)
+                keep_l.append(line)
+            elif type(r) is not dict:
+                self.fail(line, f"expected a JSON object (a model record), got {type(r).__name__}")
+            else:
+                alt = r.get("modelId") or r.get("model_id")
+                if isinstance(alt, str) and alt.strip():
+                    r["id"] = alt
+                    keep_r.append(r)
+                    keep_l.append(line)
+                else:
+                    self.fail(line, "record has no model id (field 'id' or 'modelId')", field="id")
+        return keep_r, keep_l
+
+    def _typed(self, vals: list[Any], typ: pa.DataType, ids: list[str], field: str) -> pa.Array:
+        try:
+            return pa.array(vals, type=typ)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+            pass
+        if pa.types.is_integer(typ):
+            conv = [_as_int(v) for v in vals]
+        elif pa.types.is_boolean(typ):
+            conv = [None if v is None else bool(v) for v in vals]
+        else:
+            conv = [v if isinstance(v, str) else None for v in vals]
+        for i, (a, b) in enumerate(zip(vals, conv, strict=True)):
+            if a is not None and b is None and len(self.issues.bad_fields) < 10_000:
+                self.issues.bad_fields.append(f"{ids[i]}: {field}: unexpected value {str(a)[:40]!r} ignored")
+        return pa.array(conv, type=typ)
+
+    def _tags(self, vals: list[Any], ids: list[str]) -> pa.ListArray:
+        if all(type(t) is list or t is None for t in vals):  # Arrow would split a str into chars
+            try:
+                return pa.array(vals, type=_LIST)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+                pass
+        clean = []
+        for mid, t in zip(ids, vals, strict=True):
+            if t is None:
+                clean.append(None)
+            elif isinstance(t, list):
+                good = [x for x in t if isinstance(x, str)]
+                if len(good) != len(t):
+                    self.issues.bad_fields.append(f"{mid}: tags: non-string entries ignored")
+                clean.append(good)
+            else:
+                self.issues.bad_fields.append(f"{mid}: tags: expected a list, got {type(t).__name__}")
+                clean.append(None)
+        return pa.array(clean, type=_LIST)
+
+    # ------------------------------------------------------------------ the block
+    def records(self, recs: list[Any], lines: list[int]) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+        """Normalise decoded records; ``lines`` are their line numbers for messages.
+
+        Returns ``(models, edges)``; edges have an extra ``row`` column (int64)
+        pointing into ``models``.
+        """
+        recs, lines = self._ids(recs, lines)
+        n = len(recs)
+        ids = [r["id"] for r in recs]
+        # the distinct key sets of the block (few): known/unknown keys are sorted once per shape
+        shapes: dict[tuple[str, ...], tuple[str, ...]] = {}
+        shape_of = [tuple(r) for r in recs]
+        for shape in set(shape_of):
+            shapes[shape] = tuple(k for k in shape if k not in _KNOWN_KEYS)
+        self._keys = set().union(*shapes) if shapes else set()
+        col = self._column
+        authors = col(recs, "author")
+        authors = [a if type(a) is str else (m.split("/", 1)[0] if "/" in m else None)
+                   for a, m in zip(authors, ids, strict=True)]
+        safet = col(recs, "safetensors")
+        params = [s.get("total") if type(s) is dict else None for s in safet]
+        gated = [None if g is None else bool(g) for g in col(recs, "gated")]  # False, "auto", "manual"
+        dumps = orjson.dumps
+        opt = orjson.OPT_NON_STR_KEYS
+        extra = [
+            dumps({k: r[k] for k in ks}, option=opt).decode() if (ks := shapes[sh]) else None
+            for r, sh in zip(recs, shape_of, strict=True)
+        ]
+
+        cards = col(recs, "card_data")
+        lic, lic_name, card_lang, card_ds, card_base, card_rel = self._cards(cards, ids)
+
+        tags = self._tags(col(recs, "tags"), ids)
+        flat = tags.flatten()
+        tag_row = tags.value_parent_indices().to_numpy()
+
+        lic_arr = pa.array(lic, type=pa.string())
+        is_lic = pc.starts_with(flat, "license:").to_numpy(zero_copy_only=False)
+        if is_lic.any():
+            rows = tag_row[is_lic]
+            vals = pc.utf8_lower(pc.utf8_slice_codeunits(flat.filter(pa.array(is_lic)), 8))
+            vals = vals.to_numpy(zero_copy_only=False)
+            first_rows, idx = np.unique(rows, return_index=True)
+            tag_lic = np.full(n, None, dtype=object)
+            tag_lic[first_rows] = vals[idx]
+            lic_arr = pc.coalesce(lic_arr, pa.array(tag_lic, type=pa.string()))
+
+        is_lang = pc.is_in(flat, value_set=_LANG_SET).to_numpy(zero_copy_only=False)
+        languages = _group_unique(
+            np.concatenate([tag_row[is_lang], np.array([r for r, _ in card_lang], dtype=np.int64)]),
+            np.concatenate([flat.filter(pa.array(is_lang)).to_numpy(zero_copy_only=False),
+                            np.array([v for _, v in card_lang], dtype=object)]),
+            n,
+        )
+        is_ds = pc.starts_with(flat, "dataset:").to_numpy(zero_copy_only=False)
+        datasets = _group_unique(
+            np.concatenate([tag_row[is_ds], np.array([r for r, _ in card_ds], dtype=np.int64)]),
+            np.concatenate([pc.utf8_slice_codeunits(flat.filter(pa.array(is_ds)), 8)
+                            .to_numpy(zero_copy_only=False),
+                            np.array([v for _, v in card_ds], dtype=object)]),
+            n,
+        )
+        typed = self._typed
+        models = pa.RecordBatch.from_arrays(
+            [
+                pa.array(ids, type=pa.string()),
+                typed(authors, pa.string(), ids, "author"),
+                _timestamps(col(recs, "created_at"), ids, self.issues, "createdAt"),
+                _timestamps(col(recs, "last_modified"), ids, self.issues, "lastModified"),
+                typed(col(recs, "downloads"), pa.int64(), ids, "downloads"),
+                typed(col(recs, "downloads_all_time"), pa.int64(), ids, "downloadsAllTime"),
+                typed(col(recs, "likes"), pa.int64(), ids, "likes"),
+                typed(col(recs, "pipeline_tag"), pa.string(), ids, "pipeline_tag"),
+                typed(col(recs, "library_name"), pa.string(), ids, "library_name"),
+                lic_arr,
+                pa.array(lic_name, type=pa.string()),
+                languages,
+                datasets,
+                tags,
+                typed(params, pa.int64(), ids, "safetensors.total"),
+                typed(gated, pa.bool_(), ids, "gated"),
+                typed(col(recs, "private"), pa.bool_(), ids, "private"),
+                pa.nulls(n, pa.int64()),
+                pa.nulls(n, pa.bool_()),
+                pa.array(extra, type=pa.string()),
+            ],
+            schema=MODEL_SCHEMA,
+        )
+        is_bm = pc.starts_with(flat, "base_model:").to_numpy(zero_copy_only=False)
+        edges = _edges(tag_row[is_bm], flat.filter(pa.array(is_bm)).to_pylist(), ids, card_base, card_rel)
+        return models, edges
+
+    def _cards(self, cards: list[Any], ids: list[str]):
+        n = len(cards)
+        lic: list[str | None] = [None] * n
+        lic_name: list[str | None] = [None] * n
+        card_lang: list[tuple[int, str]] = []
+        card_ds: list[tuple[int, str]] = []
+        card_base: dict[int, list[str]] = {}
+        card_rel: dict[int, str] = {}
+        bad = self.issues.bad_fields
+        for row, card in enumerate(cards):
+            if card is None:
+                continue
+            mid = ids[row]
+            if type(card) is str:
+                card = self._yaml(card, mid)
+                if card is None:
+                    continue
+            if type(card) is not dict:
+                bad.append(f"{mid}: cardData: expected an object, got {type(card).__name__}")
+                continue
+            get = card.get
+            v = get("license")
+            if v is not None:
+                if type(v) is list:
+                    v = next((x for x in v if isinstance(x, str)), None)
+                if type(v) is str:
+                    v = v.strip().lower() or None
+                    lic[row] = v
+                    if v == "other":
+                        name = get("license_name")
+                        lic_name[row] = name if isinstance(name, str) else None
+            v = get("language")
+            if v is not None:
+                vs = _str_list(v)
+                if vs is None:
+                    bad.append(f"{mid}: cardData.language: expected str or list of str, got {_describe(v)}")
+                else:
+                    card_lang.extend((row, x.strip().lower()) for x in vs if x.strip())
+            v = get("datasets")
+            if v is not None:
+                vs = _str_list(v)
+                if vs is None:
+                    bad.append(f"{mid}: cardData.datasets: expected str or list of str, got {_describe(v)}")
+                else:
+                    card_ds.extend((row, x.strip()) for x in vs if x.strip())
+            v = get("base_model")
+            if v is not None:
+                vs = _str_list(v)
+                if vs is None:
+                    self.issues.bad_base_model.append(mid)
+                    bad.append(
+                        f"{mid}: cardData.base_model: expected a model id or a list of ids, "
+                        f"got {_describe(v)}; ignored"
+                    )
+                else:
+                    clean = [x.strip() for x in vs if x.strip()]
+                    if clean:
+                        card_base[row] = clean
+            v = get("base_model_relation")
+            if type(v) is str:
+                norm = _RELATION_SYNONYMS.get(v.strip().lower())
+                if norm is None:
+                    bad.append(f"{mid}: cardData.base_model_relation: unknown value {v!r} ignored")
+                else:
+                    card_rel[row] = norm
+        return lic, lic_name, card_lang, card_ds, card_base, card_rel
+
+    def _yaml(self, text: str, mid: str) -> dict | None:
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            self.issues.bad_fields.append(f"{mid}: card_data: not valid YAML ({exc.__class__.__name__})")
+            return None
+        if data is not None and not isinstance(data, dict):
+            self.issues.bad_fields.append(f"{mid}: card_data: YAML is not a mapping")
+            return None
+        return data
+
+
+def _edges(
+    rows: np.ndarray,
+    bm_tags: list[str],
+    ids: list[str],
+    card_base: dict[int, list[str]],
+    card_rel: dict[int, str],
+) -> pa.RecordBatch:
+    """Resolve each child's declared parents and the relation to each.
+
+    Typed tags ``base_model:<relation>:<id>`` give the relation; untyped tags and
+    ``cardData.base_model`` add parents; two or more parents without a type are a
+    merge; ``cardData.base_model_relation`` overrides everything.
+    """
+    decl: dict[int, dict[str, str | None]] = {}
+    src: dict[tuple[int, str], str] = {}
+    for row, tag in zip(rows.tolist(), bm_tags, strict=True):
+        rest = tag[11:]
+        rel = None
+        head, sep, tail = rest.partition(":")
+        if sep and head in _TYPED_RELATIONS and tail:
+            rel, parent = head, tail
+        else:
+            parent = rest
+        parent = parent.strip()
+        if not parent:
+            continue
+        d = decl.setdefault(row, {})
+        if d.get(parent) is None:
+            d[parent] = rel
+        src.setdefault((row, parent), "tag")
+    for row, parents in card_base.items():
+        d = decl.setdefault(row, {})
+        for parent in parents:
+            if parent not in d:
+                d[parent] = None
+                src[(row, parent)] = "card_data"
+    out_parent: list[str] = []
+    out_child: list[str] = []
+    out_rel: list[str] = []
+    out_src: list[str] = []
+    out_row: list[int] = []
+    for row, d in decl.items():
+        override = card_rel.get(row)
+        multi = len(d) >= 2
+        for parent, rel in d.items():
+            if override is not None:
+                r = override
+            elif rel is not None:
+                r = rel
+            else:
+                r = "merge" if multi else "unknown"
+            out_parent.append(parent)
+            out_child.append(ids[row])
+            out_rel.append(r)
+            out_src.append(src[(row, parent)])
+            out_row.append(row)
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array(out_parent, pa.string()),
+            pa.array(out_child, pa.string()),
+            pa.array(out_rel, pa.string()),
+            pa.array(out_src, pa.string()),
+            pa.array(out_row, pa.int64()),
+        ],
+        schema=EDGE_SCHEMA.append(pa.field("row", pa.int64())),
+    )
+
+
+_LANG_SET = pa.array(sorted(ISO_639_1), type=pa.string())
+
+
+def _describe(v: Any) -> str:
+    if isinstance(v, list):
+        return "a nested list" if any(isinstance(x, list | dict) for x in v) else "a list with non-string items"
+    return f"a {type(v).__name__} ({str(v)[:40]!r})"
+
+
+def _group_unique(rows: np.ndarray, vals: np.ndarray, n: int) -> pa.ListArray:
+    """Build a list<string> column of ``n`` rows from (row, value) pairs, de-duplicated, first-seen order."""
+    if len(rows) == 0:
+        return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, dtype=np.int32)), pa.array([], pa.string()))
+    import pandas as pd
+
+    pairs = pd.DataFrame({"r": rows, "v": pd.array(vals, dtype=object)}).drop_duplicates()
+    order = np.argsort(pairs["r"].to_numpy(), kind="stable")
+    rows = pairs["r"].to_numpy()[order]
+    vals = pairs["v"].to_numpy()[order]
+    counts = np.bincount(rows, minlength=n)
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(vals, type=pa.string()))
+
+
+def _timestamps(values: list[Any], ids: list[str], issues: Issues, name: str) -> pa.Array:
+    ts = pa.timestamp("ms", tz="UTC")
+    try:
+        return pc.cast(pa.array(values, type=pa.string()), ts)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+        pass
+    import pandas as pd
+
+    strs = [v if isinstance(v, str) else None for v in values]
+    parsed = pd.to_datetime(pd.Series(strs, dtype=object), utc=True, errors="coerce", format="ISO8601")
+    bad = parsed.isna().to_numpy() & np.array([v is not None for v in values], dtype=bool)
+    for i in np.flatnonzero(bad)[:20]:
+        issues.bad_fields.append(f"{ids[i]}: {name}: not a timestamp {str(values[i])[:40]!r}, ignored")
+    return pa.array(parsed.dt.as_unit("ms"), type=ts)

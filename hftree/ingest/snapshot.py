@@ -1,0 +1,446 @@
+"""Snapshots: the model table, the declared lineage and the cards, on disk and in memory.
+
+A snapshot directory holds ``models.parquet``, ``edges.parquet``, optionally
+``cards.parquet``, and ``manifest.json`` (source, times, schema and hftree
+versions, counts, data-quality findings). It is written into a temporary
+sibling directory and renamed into place when complete, so an interrupted write
+never leaves something that later loads as a valid snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from hftree._version import __version__
+from hftree.errors import DataQualityWarning, InputFormatError, SnapshotError
+from hftree.ingest.jsonl import _open, read_jsonl
+from hftree.ingest.records import Issues
+from hftree.ingest.tables import (
+    card_features,
+    card_lineage,
+    read_cards,
+    read_edge_list,
+    read_model_table,
+)
+from hftree.schema import (
+    CARD_SCHEMA,
+    EDGE_SCHEMA,
+    MODEL_SCHEMA,
+    SCHEMA_VERSION,
+    to_pandas,
+)
+
+__all__ = ["Snapshot", "detect_kind", "import_sources", "load_snapshot"]
+
+_MANIFEST = "manifest.json"
+_EXAMPLES = 100  # data-quality examples kept in the manifest per kind
+
+
+@dataclass(eq=False)
+class Snapshot:
+    """A model table, its declared lineage and (optionally) model cards, with provenance.
+
+    Attributes
+    ----------
+    models : pandas.DataFrame
+        The model table (columns of :data:`hftree.schema.MODEL_COLUMNS`), one row per id.
+    edges : pandas.DataFrame
+        Declared lineage: ``parent, child, relation, source``; one row per declaration.
+    cards : pandas.DataFrame or None
+        ``id, card`` README texts, when they were imported.
+    manifest : dict
+        Provenance and counts (see ``manifest.json``).
+    """
+
+    models: pd.DataFrame
+    edges: pd.DataFrame
+    cards: pd.DataFrame | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def snapshot_time(self) -> pd.Timestamp:
+        """When the data was taken (manifest ``snapshot_time``)."""
+        return pd.Timestamp(self.manifest["snapshot_time"])
+
+    @property
+    def data_quality(self) -> dict[str, Any]:
+        """Findings of the import: duplicates, skipped lines, ignored fields."""
+        return self.manifest.get("data_quality", {})
+
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Write the snapshot directory atomically (temp dir + rename)."""
+        return _write(self, Path(path), overwrite=overwrite)
+
+    def __repr__(self) -> str:
+        c = self.manifest.get("counts", {})
+        return (
+            f"<Snapshot {c.get('models', len(self.models)):,} models, "
+            f"{c.get('edges', len(self.edges)):,} declared edges, "
+            f"{'no' if self.cards is None else format(len(self.cards), ',')} cards, "
+            f"taken {self.manifest.get('snapshot_time', '?')}>"
+        )
+
+    def _repr_html_(self) -> str:
+        c = self.manifest.get("counts", {})
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th><td>{html.escape(_fmt(v))}</td></tr>"
+            for k, v in c.items()
+        )
+        src = ", ".join(html.escape(str(s.get("path", s))) for s in self.manifest.get("sources", []))
+        return (
+            f"<div><b>hftree Snapshot</b> taken {html.escape(str(self.manifest.get('snapshot_time')))}"
+            f"<br><small>from {src}</small><table>{rows}</table></div>"
+        )
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+# ---------------------------------------------------------------------------- detection
+def detect_kind(path: str | os.PathLike[str]) -> str:
+    """Guess what a file holds: ``"models"``, ``"edges"`` or ``"cards"``.
+
+    JSON Lines whose first record has exactly the keys ``id`` and ``card`` are
+    cards; CSV/Parquet with parent/child (or source/target) columns are edge
+    lists; everything else is read as model records.
+    """
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith((".jsonl", ".jsonl.gz", ".json", ".json.gz", ".ndjson", ".ndjson.gz")):
+        try:
+            with _open(path) as fh:
+                first = fh.readline(1 << 20)
+        except (EOFError, OSError):
+            return "models"  # the reader reports the corruption with file and line
+        import orjson
+
+        try:
+            rec = orjson.loads(first)
+        except orjson.JSONDecodeError:
+            return "models"
+        return "cards" if isinstance(rec, dict) and set(rec) == {"id", "card"} else "models"
+    if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
+        head = pd.read_csv(path, nrows=0, sep="\t" if ".tsv" in name else ",").columns
+    elif name.endswith((".parquet", ".pq")):
+        head = pq.read_schema(path).names
+    else:
+        raise InputFormatError(
+            "unknown file type; expected .jsonl[.gz], .json[.gz], .csv[.gz], .tsv or .parquet",
+            path=str(path),
+        )
+    cols = set(head)
+    if ({"parent", "child"} <= cols or {"source", "target"} <= cols) and "id" not in cols:
+        return "edges"
+    if {"id", "card"} == cols:
+        return "cards"
+    return "models"
+
+
+# ---------------------------------------------------------------------------- import
+def import_sources(
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    *,
+    edges: Iterable[str | os.PathLike[str]] = (),
+    cards: Iterable[str | os.PathLike[str]] = (),
+    on_error: str = "raise",
+    parent_col: str | None = None,
+    child_col: str | None = None,
+    relation_col: str | None = None,
+    snapshot_time: str | pd.Timestamp | None = None,
+    progress: bool = False,
+) -> Snapshot:
+    """Read and normalise Hub metadata into a :class:`Snapshot`.
+
+    Parameters
+    ----------
+    inputs : sequence of paths
+        Model records (JSON Lines, CSV, Parquet), edge lists and card files;
+        the kind of each is detected (:func:`detect_kind`).
+    edges, cards : iterables of paths
+        Files to read as edge lists / card texts whatever they look like.
+    on_error : {"raise", "skip"}
+        Malformed lines stop the import (error names file and line) or are
+        skipped and counted in ``manifest["data_quality"]``.
+    parent_col, child_col, relation_col : str, optional
+        Column names of edge lists, when not ``parent/child/relation`` or
+        ``source/target/edge``.
+    snapshot_time : str or Timestamp, optional
+        When the data was taken; default: the latest ``last_modified`` or
+        ``created_at`` in the data.
+    progress : bool
+        Progress bars on stderr.
+
+    Notes
+    -----
+    * Duplicated ids: the record with the newest ``last_modified`` wins (ties:
+      the later one in input order); the number dropped is reported.
+    * An import of edge lists with no model records creates a bare model row
+      (id and author only) for every id the edges name.
+    * With cards, a model that declares no base model but whose card has the
+      Trainer's "fine-tuned version of [X](https://huggingface.co/X)" line gets
+      an edge from X (relation ``finetune``, source ``card_text``).
+    """
+    model_tables: list[pa.Table] = []
+    edge_tables: list[pa.Table] = []
+    card_tables: list[pa.Table] = []
+    issues = Issues()
+    sources: list[dict[str, Any]] = []
+    n_records = 0
+    kinds = [(p, detect_kind(p)) for p in inputs]
+    kinds += [(p, "edges") for p in edges] + [(p, "cards") for p in cards]
+    if not kinds:
+        raise InputFormatError("nothing to import: give at least one input file")
+    row_offset = 0
+    for path, kind in kinds:
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(2, "no such file", str(path))
+        sources.append({"path": str(path), "kind": kind, "bytes": path.stat().st_size})
+        if kind == "models":
+            name = path.name.lower()
+            if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".pq")):
+                m, e, iss = read_model_table(path, on_error=on_error)
+            else:
+                m, e, iss, _ = read_jsonl(path, on_error=on_error, progress=progress)
+            issues.merge(iss)
+            if e.num_rows:
+                e = e.set_column(4, "row", pc.add(e.column("row"), row_offset))
+            row_offset += m.num_rows
+            n_records += m.num_rows
+            model_tables.append(m)
+            edge_tables.append(e)
+        elif kind == "edges":
+            t = read_edge_list(path, parent_col=parent_col, child_col=child_col, relation_col=relation_col)
+            edge_tables.append(t.append_column("row", pa.nulls(t.num_rows, pa.int64())))
+        else:
+            t, iss = read_cards(path, on_error=on_error)
+            issues.merge(iss)
+            card_tables.append(t)
+
+    edge_schema = EDGE_SCHEMA.append(pa.field("row", pa.int64()))
+    models_t = pa.concat_tables(model_tables) if model_tables else MODEL_SCHEMA.empty_table()
+    edges_t = pa.concat_tables(edge_tables) if edge_tables else edge_schema.empty_table()
+
+    models_t, edges_t, n_dupes, dupe_examples = _drop_duplicates(models_t, edges_t)
+    edges_t = edges_t.drop_columns(["row"])
+    if models_t.num_rows == 0 and edges_t.num_rows:
+        models_t = _bare_models(edges_t)
+
+    cards_df = None
+    models = to_pandas(models_t)
+    if card_tables:
+        cards_t = pa.concat_tables(card_tables)
+        cards_df = to_pandas(cards_t).drop_duplicates("id", keep="last").reset_index(drop=True)
+        feats = card_features(cards_df).set_index("id")
+        idx = pd.Index(models["id"])
+        pos = idx.get_indexer(feats.index)
+        hit = pos >= 0
+        length = models["card_length"].copy()
+        templ = models["card_template"].copy()
+        length.iloc[pos[hit]] = feats["card_length"].to_numpy()[hit]
+        templ.iloc[pos[hit]] = feats["card_template"].to_numpy()[hit]
+        models["card_length"] = length
+        models["card_template"] = templ
+        # lineage written only in card text, for models that declare no base model
+        from_text = card_lineage(cards_df)
+        if from_text.num_rows:
+            declared = pc.is_in(from_text.column("child"), value_set=pc.unique(edges_t.column("child")))
+            from_text = from_text.filter(pc.invert(declared))
+            edges_t = pa.concat_tables([edges_t, from_text])
+    edges_df = to_pandas(edges_t)
+
+    if snapshot_time is None:
+        latest = pd.concat([models["last_modified"], models["created_at"]]).max()
+        snap_time = latest if pd.notna(latest) else pd.Timestamp.now(tz="UTC")
+    else:
+        snap_time = pd.Timestamp(snapshot_time)
+        snap_time = snap_time.tz_localize("UTC") if snap_time.tzinfo is None else snap_time.tz_convert("UTC")
+
+    dq: dict[str, Any] = {
+        "duplicate_ids_dropped": n_dupes,
+        "duplicate_id_examples": dupe_examples,
+        "skipped_lines": issues.skipped_lines,
+        "skipped_examples": issues.skipped_examples[:_EXAMPLES],
+        "invalid_base_model_fields": len(issues.bad_base_model),
+        "invalid_base_model_examples": issues.bad_base_model[:_EXAMPLES],
+        "ignored_values": len(issues.bad_fields),
+        "ignored_value_examples": issues.bad_fields[:_EXAMPLES],
+    }
+    manifest = {
+        "format": "hftree-snapshot",
+        "schema_version": SCHEMA_VERSION,
+        "hftree_version": __version__,
+        "created_at": _now(),
+        "snapshot_time": snap_time.isoformat(),
+        "sources": sources,
+        "counts": {
+            "records_read": n_records + issues.skipped_lines,
+            "models": len(models),
+            "edges": len(edges_df),
+            "cards": 0 if cards_df is None else len(cards_df),
+        },
+        "data_quality": dq,
+    }
+    snap = Snapshot(models=models, edges=edges_df, cards=cards_df, manifest=manifest)
+    if n_dupes or issues.skipped_lines or issues.bad_base_model:
+        warnings.warn(
+            f"import: {n_dupes} duplicated ids dropped (newest kept), {issues.skipped_lines} lines "
+            f"skipped, {len(issues.bad_base_model)} unusable base_model fields ignored "
+            "(see manifest['data_quality'])",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    return snap
+
+
+def _drop_duplicates(models: pa.Table, edges: pa.Table) -> tuple[pa.Table, pa.Table, int, list[str]]:
+    """Keep one row per id: newest ``last_modified`` wins, then the later row."""
+    ids = models.column("id")
+    enc = pc.dictionary_encode(ids).combine_chunks()
+    codes = enc.indices.to_numpy()
+    if len(enc.dictionary) == len(codes):
+        return models, edges, 0, []
+    modified = models.column("last_modified").cast(pa.int64()).to_numpy(zero_copy_only=False)
+    modified = np.where(np.isnan(modified.astype(float)), -(2**62), modified).astype(np.int64)
+    order = np.lexsort((np.arange(len(codes)), modified, codes))  # by id, then time, then position
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = codes[order][1:] != codes[order][:-1]
+    keep_rows = np.sort(order[last])
+    counts = np.bincount(codes)
+    examples = [str(enc.dictionary[i]) for i in np.flatnonzero(counts > 1)[:_EXAMPLES]]
+    n_dropped = len(codes) - len(keep_rows)
+    kept = np.zeros(len(codes), dtype=bool)
+    kept[keep_rows] = True
+    new_pos = np.cumsum(kept) - 1
+    models = models.take(pa.array(keep_rows))
+    if edges.num_rows:
+        row = edges.column("row").to_numpy(zero_copy_only=False)
+        is_rec = ~np.isnan(row.astype(float))
+        r = np.where(is_rec, row, 0).astype(np.int64)
+        keep_e = ~is_rec | kept[r]
+        edges = edges.filter(pa.array(keep_e))
+        row2 = edges.column("row").to_numpy(zero_copy_only=False)
+        is_rec2 = ~np.isnan(row2.astype(float))
+        new_row = np.where(is_rec2, new_pos[np.where(is_rec2, row2, 0).astype(np.int64)], -1)
+        edges = edges.set_column(4, "row", pa.array(new_row, mask=~is_rec2, type=pa.int64()))
+    return models, edges, n_dropped, examples
+
+
+def _bare_models(edges: pa.Table) -> pa.Table:
+    ids = pc.unique(pa.concat_arrays([edges.column("parent").combine_chunks(), edges.column("child").combine_chunks()]))
+    ids = pc.sort_indices(ids)
+    id_arr = pc.unique(pa.concat_arrays([edges.column("parent").combine_chunks(), edges.column("child").combine_chunks()])).take(ids)
+    cols = {name: pa.nulls(len(id_arr), MODEL_SCHEMA.field(name).type) for name in MODEL_SCHEMA.names}
+    cols["id"] = id_arr
+    authors = [s.split("/", 1)[0] if "/" in s else None for s in id_arr.to_pylist()]
+    cols["author"] = pa.array(authors, pa.string())
+    for name in ("languages", "datasets", "tags"):
+        cols[name] = pa.array([[]] * len(id_arr), pa.list_(pa.string()))
+    return pa.table(cols, schema=MODEL_SCHEMA)
+
+
+# ---------------------------------------------------------------------------- disk
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _write(snap: Snapshot, path: Path, *, overwrite: bool) -> Path:
+    if path.exists() and not overwrite:
+        raise SnapshotError(f"{path} already exists; pass overwrite=True (CLI: --force) to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    try:
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; a snapshot is an ordinary folder
+        files = {}
+        tables = {"models": (snap.models, MODEL_SCHEMA), "edges": (snap.edges, EDGE_SCHEMA)}
+        if snap.cards is not None:
+            tables["cards"] = (snap.cards, CARD_SCHEMA)
+        for name, (df, schema) in tables.items():
+            cols = [c for c in df.columns if c not in schema.names]
+            table = pa.Table.from_pandas(df[[*schema.names, *cols]], preserve_index=False)
+            table = table.cast(pa.schema([*schema, *[table.schema.field(c) for c in cols]]))
+            pq.write_table(table, tmp / f"{name}.parquet", compression="zstd", compression_level=1)
+            files[name] = {"file": f"{name}.parquet", "rows": table.num_rows}
+        manifest = dict(snap.manifest)
+        manifest["files"] = files
+        manifest["written_at"] = _now()
+        with open(tmp / _MANIFEST, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, indent=2, default=str)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            old = path.with_name(f".{path.name}.old-{os.getpid()}")
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    snap.manifest = manifest
+    return path
+
+
+def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
+    """Load a snapshot directory written by :meth:`Snapshot.save` (or ``hftree import``).
+
+    Raises
+    ------
+    SnapshotError
+        If the directory is missing, has no complete manifest, was written by
+        a newer schema version, or a table is missing or has the wrong row count.
+    """
+    path = Path(path)
+    mpath = path / _MANIFEST
+    if not path.is_dir():
+        raise SnapshotError(f"{path} is not a snapshot directory (run `hftree import ... -o {path}` first)")
+    if not mpath.exists():
+        raise SnapshotError(
+            f"{path} has no {_MANIFEST}: not a snapshot, or an interrupted write; re-run the import"
+        )
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{mpath}: manifest is not valid JSON ({exc}); re-run the import") from exc
+    if manifest.get("format") != "hftree-snapshot":
+        raise SnapshotError(f"{mpath}: not an hftree snapshot manifest")
+    version = manifest.get("schema_version")
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise SnapshotError(
+            f"{mpath}: schema version {version!r} is newer than this hftree understands "
+            f"({SCHEMA_VERSION}); upgrade hftree"
+        )
+    tables: dict[str, pd.DataFrame] = {}
+    for name, info in manifest.get("files", {}).items():
+        fpath = path / info["file"]
+        try:
+            table = pq.read_table(fpath)
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise SnapshotError(f"{fpath}: cannot read ({exc}); the snapshot is damaged, re-run the import") from exc
+        if table.num_rows != info["rows"]:
+            raise SnapshotError(
+                f"{fpath}: has {table.num_rows} rows, manifest says {info['rows']}; the snapshot is damaged"
+            )
+        tables[name] = to_pandas(table)
+    for required in ("models", "edges"):
+        if required not in tables:
+            raise SnapshotError(f"{mpath}: lists no {required} table; the snapshot is damaged")
+    return Snapshot(models=tables["models"], edges=tables["edges"], cards=tables.get("cards"), manifest=manifest)

@@ -1,0 +1,379 @@
+"""The lineage graph: parent → child edges between models, on integer ids and CSR arrays.
+
+Node ``i`` for ``i < len(models)`` is row ``i`` of the model table; nodes after
+that are *external*: ids named as a parent (or child, in edge lists) that have
+no record in the snapshot. Heavy work runs on NumPy arrays; networkx and igraph
+objects are built only on request (:mod:`hftree.lineage.export`).
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from hftree.errors import DataQualityWarning, ModelNotFoundError
+from hftree.schema import RELATIONS, check_relations
+
+__all__ = ["CSR", "LineageGraph"]
+
+_REL_CODE = {r: i for i, r in enumerate(RELATIONS)}
+_UNKNOWN = _REL_CODE["unknown"]
+_EXAMPLES = 100
+
+
+@dataclass(frozen=True)
+class CSR:
+    """Adjacency in compressed sparse row form: neighbours of ``v`` are
+    ``indices[indptr[v]:indptr[v + 1]]`` reached by edges ``edge[indptr[v]:indptr[v + 1]]``."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    edge: np.ndarray
+
+    def gather(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All (source position, neighbour, edge id) triples of ``nodes``, vectorised."""
+        starts = self.indptr[nodes]
+        counts = self.indptr[nodes + 1] - starts
+        total = int(counts.sum())
+        if total == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, empty
+        src = np.repeat(np.arange(len(nodes)), counts)
+        offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        pos = np.repeat(starts, counts) + offs
+        return src, self.indices[pos], self.edge[pos]
+
+
+def _csr(keys: np.ndarray, vals: np.ndarray, n: int) -> CSR:
+    order = np.argsort(keys, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n), out=indptr[1:])
+    return CSR(indptr, vals[order].astype(np.int64), order.astype(np.int64))
+
+
+class LineageGraph:
+    """Directed lineage graph of models (parent → child).
+
+    Build it with :meth:`from_snapshot` or :meth:`from_tables`. Self-loops are
+    dropped, duplicate declarations of one (parent, child) pair are merged
+    (a typed relation beats ``unknown``), cycles are broken deterministically,
+    and parents without a record are kept as *external* nodes; everything
+    dropped or flagged is listed in :attr:`report`.
+
+    Attributes
+    ----------
+    ids : numpy.ndarray of str
+        Model id of each node.
+    external : numpy.ndarray of bool
+        True for nodes without a record in the model table.
+    parent, child : numpy.ndarray of int64
+        The edges, as node numbers.
+    relation : numpy.ndarray of int8
+        Edge relation, as an index into :data:`hftree.schema.RELATIONS`.
+    models : pandas.DataFrame
+        The model table (row ``i`` is node ``i``).
+    snapshot_time : pandas.Timestamp
+        When the data was taken.
+    report : dict
+        Data-quality report of the build.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> models = pd.DataFrame({"id": ["base", "ft", "q"]})
+    >>> edges = pd.DataFrame({"parent": ["base", "ft"], "child": ["ft", "q"],
+    ...                       "relation": ["finetune", "quantized"]})
+    >>> G = LineageGraph.from_tables(models, edges)
+    >>> G
+    <LineageGraph 3 models (0 external), 2 edges: finetune 1, quantized 1>
+    """
+
+    def __init__(
+        self,
+        ids: np.ndarray,
+        external: np.ndarray,
+        parent: np.ndarray,
+        child: np.ndarray,
+        relation: np.ndarray,
+        models: pd.DataFrame,
+        snapshot_time: pd.Timestamp,
+        report: dict[str, Any],
+    ) -> None:
+        self.ids = ids
+        self.external = external
+        self.parent = parent
+        self.child = child
+        self.relation = relation
+        self.models = models
+        self.snapshot_time = snapshot_time
+        self.report = report
+        self._index: pd.Index | None = None
+        self._views: dict[tuple[str, ...] | None, tuple[CSR, CSR, np.ndarray]] = {}
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_snapshot(cls, snapshot: Any) -> LineageGraph:
+        """Build the graph of a :class:`hftree.ingest.Snapshot`."""
+        return cls.from_tables(snapshot.models, snapshot.edges, snapshot_time=snapshot.snapshot_time,
+                               warn=True)
+
+    @classmethod
+    def from_tables(
+        cls,
+        models: pd.DataFrame,
+        edges: pd.DataFrame,
+        *,
+        snapshot_time: pd.Timestamp | str | None = None,
+        warn: bool = False,
+    ) -> LineageGraph:
+        """Build from a model table (needs ``id``) and an edge table (``parent, child, relation``).
+
+        Parameters
+        ----------
+        models : DataFrame
+            One row per model; ``created_at`` (if present) orders cycle breaking.
+        edges : DataFrame
+            Declared lineage; ``relation`` defaults to ``unknown`` when absent.
+        snapshot_time : Timestamp, optional
+            Defaults to the latest ``created_at`` in ``models`` (or now).
+        warn : bool
+            Emit a :class:`~hftree.errors.DataQualityWarning` summarising what was
+            dropped or broken.
+        """
+        models = models.reset_index(drop=True)
+        model_ids = models["id"].to_numpy(dtype=object)
+        index = pd.Index(model_ids)
+        if not index.is_unique:
+            dup = index[index.duplicated()][:5].tolist()
+            raise ValueError(f"model table has duplicated ids, e.g. {dup}; import it through hftree.ingest")
+        n_models = len(model_ids)
+        par_s = edges["parent"].to_numpy(dtype=object)
+        chi_s = edges["child"].to_numpy(dtype=object)
+        if "relation" in edges:
+            rel_s = edges["relation"].astype(object).fillna("unknown").to_numpy()
+            rel = pd.Series(rel_s).map(_REL_CODE)
+            if rel.isna().any():
+                bad = rel_s[rel.isna().to_numpy()][0]
+                raise ValueError(f"edge table: unknown relation {bad!r}; expected one of {RELATIONS}")
+            rel = rel.to_numpy(dtype=np.int8)
+        else:
+            rel = np.full(len(par_s), _UNKNOWN, dtype=np.int8)
+        report: dict[str, Any] = {"declared_edges": len(par_s)}
+
+        # self-loops
+        loop = par_s == chi_s
+        report["self_loops"] = int(loop.sum())
+        report["self_loop_examples"] = sorted(set(par_s[loop].tolist()))[:_EXAMPLES]
+        par_s, chi_s, rel = par_s[~loop], chi_s[~loop], rel[~loop]
+
+        # node numbers; unseen ids become external nodes (sorted for determinism)
+        p = index.get_indexer(par_s)
+        c = index.get_indexer(chi_s)
+        missing = np.concatenate([par_s[p < 0], chi_s[c < 0]])
+        ext_ids = np.array(sorted(set(missing.tolist())), dtype=object)
+        ext_index = pd.Index(ext_ids)
+        if len(ext_ids):
+            p = np.where(p < 0, n_models + ext_index.get_indexer(par_s), p)
+            c = np.where(c < 0, n_models + ext_index.get_indexer(chi_s), c)
+        ids = np.concatenate([model_ids, ext_ids]) if len(ext_ids) else model_ids
+        n = len(ids)
+        external = np.zeros(n, dtype=bool)
+        external[n_models:] = True
+        report["external_nodes"] = int(len(ext_ids))
+        report["external_children"] = int(len(set(chi_s[index.get_indexer(chi_s) < 0].tolist())))
+
+        # one edge per (parent, child): a typed relation beats "unknown", then the first declared
+        p = p.astype(np.int64)
+        c = c.astype(np.int64)
+        key = p * n + c
+        order = np.lexsort((np.arange(len(key)), rel == _UNKNOWN, key))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = key[order][1:] != key[order][:-1]
+        keep = np.sort(order[first])
+        report["duplicate_edges"] = int(len(key) - len(keep))
+        p, c, rel = p[keep], c[keep], rel[keep]
+
+        # cycles: strongly connected components of size > 1
+        p, c, rel, broken = _break_cycles(p, c, rel, ids, models, n)
+        report["cycles_broken"] = len(broken)
+        report["cycle_edges_removed"] = broken[:_EXAMPLES]
+
+        # near-miss ids: an external id equal to a model id up to letter case (not joined)
+        near: list[dict[str, str]] = []
+        if len(ext_ids):
+            m = pd.Series(model_ids, dtype=object)
+            by_lower = pd.Series(m.to_numpy(), index=m.str.lower().to_numpy())
+            by_lower = by_lower[~by_lower.index.duplicated()]
+            found = pd.Series(ext_ids, dtype=object).str.lower().map(by_lower)
+            near = [
+                {"external": e, "model": f}
+                for e, f in zip(ext_ids, found, strict=True)
+                if isinstance(f, str)
+            ]
+        report["near_miss_ids"] = len(near)
+        report["near_miss_examples"] = near[:_EXAMPLES]
+
+        if snapshot_time is None:
+            if "created_at" in models and models["created_at"].notna().any():
+                snapshot_time = models["created_at"].max()
+            else:
+                snapshot_time = pd.Timestamp.now(tz="UTC")
+        ts = pd.Timestamp(snapshot_time)
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        G = cls(ids, external, p, c, rel.astype(np.int8), models, ts, report)
+        if warn and (report["self_loops"] or report["cycles_broken"] or near):
+            warnings.warn(
+                f"lineage: dropped {report['self_loops']} self-loops, broke {report['cycles_broken']} "
+                f"cycle edges, found {len(near)} parent ids that differ from a model id only in case "
+                "(not joined); see LineageGraph.report",
+                DataQualityWarning,
+                stacklevel=2,
+            )
+        return G
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def n_nodes(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.parent)
+
+    @property
+    def index(self) -> pd.Index:
+        """Model id → node number."""
+        if self._index is None:
+            self._index = pd.Index(self.ids)
+        return self._index
+
+    def node(self, model_id: str) -> int:
+        """Node number of ``model_id``; raises :class:`~hftree.errors.ModelNotFoundError`."""
+        try:
+            i = self.index.get_loc(model_id)
+        except KeyError:
+            hint = ""
+            if isinstance(model_id, str):
+                low = pd.Series(self.ids, dtype=object).str.lower().to_numpy() == model_id.lower()
+                if low.any():
+                    hint = f"; ids are case-sensitive, did you mean {self.ids[np.argmax(low)]!r}?"
+            raise ModelNotFoundError(model_id, f"model {model_id!r} is not in the lineage graph{hint}") from None
+        return int(i)
+
+    def __contains__(self, model_id: object) -> bool:
+        return model_id in self.index
+
+    def __len__(self) -> int:
+        return self.n_nodes
+
+    def view(self, relation: str | list[str] | tuple[str, ...] | None = None) -> tuple[CSR, CSR, np.ndarray]:
+        """``(children CSR, parents CSR, edge mask)`` restricted to ``relation`` (cached)."""
+        rel = check_relations(relation)
+        key = None if rel is None else tuple(sorted(rel))
+        if key not in self._views:
+            if key is None:
+                mask = np.ones(self.n_edges, dtype=bool)
+            else:
+                mask = np.isin(self.relation, [_REL_CODE[r] for r in key])
+            eid = np.flatnonzero(mask)
+            out = _csr(self.parent[eid], self.child[eid], self.n_nodes)
+            inn = _csr(self.child[eid], self.parent[eid], self.n_nodes)
+            out = CSR(out.indptr, out.indices, eid[out.edge])
+            inn = CSR(inn.indptr, inn.indices, eid[inn.edge])
+            self._views[key] = (out, inn, mask)
+        return self._views[key]
+
+    def node_column(self, name: str) -> np.ndarray:
+        """Model-table column ``name`` as an object array aligned to node numbers
+        (``None`` for external nodes and missing values)."""
+        vals = self.models[name].astype(object).to_numpy()
+        vals = np.where(pd.isna(vals), None, vals) if len(vals) else vals
+        n_ext = self.n_nodes - len(vals)
+        return np.concatenate([vals, np.full(n_ext, None, dtype=object)]) if n_ext else vals
+
+    def node_times(self, name: str = "created_at") -> np.ndarray:
+        """A timestamp column as int64 milliseconds since the epoch, aligned to nodes;
+        missing values and external nodes are ``INT64_MIN`` (test with ``< 0`` only for
+        dates after 1970, which Hub dates are)."""
+        out = np.full(self.n_nodes, np.iinfo(np.int64).min, dtype=np.int64)
+        if name in self.models:
+            col = self.models[name]
+            ms = col.astype("datetime64[ms, UTC]").to_numpy(dtype="datetime64[ms]").astype(np.int64)
+            ms[col.isna().to_numpy()] = np.iinfo(np.int64).min
+            out[: len(ms)] = ms
+        return out
+
+    def edge_frame(self) -> pd.DataFrame:
+        """Edges as a DataFrame with string columns ``parent, child, relation``."""
+        return pd.DataFrame(
+            {
+                "parent": pd.array(self.ids[self.parent], dtype="string"),
+                "child": pd.array(self.ids[self.child], dtype="string"),
+                "relation": pd.Categorical.from_codes(self.relation, categories=list(RELATIONS)),
+            }
+        )
+
+    def relation_counts(self) -> dict[str, int]:
+        """Number of edges of each relation."""
+        counts = np.bincount(self.relation, minlength=len(RELATIONS))
+        return {r: int(k) for r, k in zip(RELATIONS, counts, strict=True)}
+
+    def __repr__(self) -> str:
+        rc = ", ".join(f"{r} {k:,}" for r, k in self.relation_counts().items() if k)
+        return (
+            f"<LineageGraph {self.n_nodes:,} models ({int(self.external.sum()):,} external), "
+            f"{self.n_edges:,} edges{': ' + rc if rc else ''}>"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(r)}</td><td style='text-align:right'>{k:,}</td></tr>"
+            for r, k in self.relation_counts().items()
+        )
+        return (
+            f"<div><b>LineageGraph</b>: {self.n_nodes:,} models "
+            f"({int(self.external.sum()):,} external), {self.n_edges:,} edges, "
+            f"snapshot {html.escape(str(self.snapshot_time))}"
+            f"<table><tr><th>relation</th><th>edges</th></tr>{rows}</table></div>"
+        )
+
+
+def _break_cycles(
+    p: np.ndarray, c: np.ndarray, rel: np.ndarray, ids: np.ndarray, models: pd.DataFrame, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, str]]]:
+    """Remove, inside each strongly connected component, the edges that point from a
+    later model to an earlier one in the order (created_at, id): deterministic, and
+    what remains inside the component follows a total order, so no cycle is left."""
+    if len(p) == 0:
+        return p, c, rel, []
+    adj = csr_matrix((np.ones(len(p), dtype=np.int8), (p, c)), shape=(n, n))
+    n_comp, labels = connected_components(adj, directed=True, connection="strong")
+    if n_comp == n:
+        return p, c, rel, []
+    sizes = np.bincount(labels)
+    in_cycle = sizes[labels] > 1
+    inside = in_cycle[p] & in_cycle[c] & (labels[p] == labels[c])
+    # rank of each node by (created_at, id); externals have no created_at (sort last)
+    created = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    if "created_at" in models:
+        ca = pd.to_datetime(models["created_at"], utc=True)
+        vals = ca.to_numpy(dtype="datetime64[ms]").astype(np.int64)
+        vals[ca.isna().to_numpy()] = np.iinfo(np.int64).max
+        created[: len(vals)] = vals
+    cyc = np.flatnonzero(in_cycle)  # only these need ranking
+    rank = np.zeros(n, dtype=np.int64)
+    rank[cyc[np.lexsort((ids[cyc].astype(str), created[cyc]))]] = np.arange(len(cyc))
+    drop = inside & (rank[p] >= rank[c])
+    broken = [
+        {"parent": str(ids[a]), "child": str(ids[b])}
+        for a, b in zip(p[drop].tolist(), c[drop].tolist(), strict=True)
+    ]
+    keep = ~drop
+    return p[keep], c[keep], rel[keep], broken

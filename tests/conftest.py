@@ -1,0 +1,48 @@
+"""Shared fixtures: the real Hub data in ../shared/data and small hand-made inputs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("HFTREE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The real-data directory; tests needing it are skipped only where it is absent (CI has it)."""
+    if not SHARED.is_dir():
+        pytest.skip(f"real Hub data not found at {SHARED} (set HFTREE_SHARED_DATA)")
+    return SHARED
+
+
+def write_jsonl(path: Path, records, *, gz: bool = False) -> Path:
+    """Write records (dicts, or raw str/bytes lines) as JSON Lines."""
+    lines = []
+    for r in records:
+        if isinstance(r, bytes):
+            lines.append(r)
+        elif isinstance(r, str):
+            lines.append(r.encode())
+        else:
+            lines.append(json.dumps(r).encode())
+    data = b"\n".join(lines) + b"\n"
+    if gz:
+        with gzip.open(path, "wb") as fh:
+            fh.write(data)
+    else:
+        path.write_bytes(data)
+    return path
+
+
+def rec(mid: str, *tags: str, **fields) -> dict:
+    """A minimal Hub API record."""
+    out = {"id": mid, "author": mid.split("/")[0], "createdAt": "2024-01-01T00:00:00.000Z",
+           "lastModified": "2024-01-02T00:00:00.000Z", "downloads": 1, "likes": 0, "tags": list(tags)}
+    out.update(fields)
+    return out
