@@ -8,8 +8,8 @@ It is **synthetic**: ids, authors and numbers are invented. Calibration targets
 
 * about 31 % of models declare a base model (573,653 lineage edges for
   1,860,411 models, July 2025);
-* relation mix of derived models: adapter 42 %, finetune 33 %, quantized 18 %,
-  merge 4 % (2-4 parents each), untyped 3 %;
+* relation mix of derived models: adapter 43 %, finetune 34 %, quantized 18.5 %,
+  merge 2.5 % (2-3 parents each), untyped 2 %;
 * licences by model count: none 64 %, apache-2.0 16 %, mit 6 %, other 4.4 %,
   the rest spread over community and copyleft licences;
 * heavy-tailed family sizes through preferential attachment: a model is picked
@@ -76,7 +76,7 @@ _SUFFIX = {
     "unknown": ("-custom", "-exp"),
 }
 _REL_NAMES = np.array(["adapter", "finetune", "quantized", "merge", "unknown"], dtype=object)
-_REL_P = np.array([0.42, 0.33, 0.18, 0.04, 0.03])
+_REL_P = np.array([0.43, 0.34, 0.185, 0.025, 0.02])
 _MS_PER_DAY = 86_400_000
 
 
@@ -132,14 +132,16 @@ def synthetic_hub(
     lic_idx = rng.choice(len(_LICENSES), size=n, p=_LICENSE_P / _LICENSE_P.sum())
     task_idx = rng.choice(len(_TASKS), size=n, p=_TASK_P / _TASK_P.sum())
     arch_idx = rng.integers(0, len(_ARCHS), n)
-    attract = np.where(rng.random(n) < 0.04, rng.zipf(2.0, n), 0)  # would-be foundation models
+    # would-be foundation models: a few roots start with some attractiveness (capped Zipf)
+    attract = np.where(rng.random(n) < 0.04, np.minimum(rng.zipf(2.2, n), 200), 0)
+    r_pa = rng.random(n)
     r_keep_lic = rng.random(n)
     r_lang = rng.random(n)
     r_card = rng.random(n)
     r_safet = rng.random(n)
     r_tag = rng.random(n)
     r_ds = rng.random(n)
-    n_par = rng.integers(2, 5, n)
+    n_par = rng.integers(2, 4, n)
     sfx = rng.integers(0, 7, n)
     log_dl = rng.normal(0.0, 2.6, n)
     zero_dl = rng.random(n) < 0.55
@@ -202,11 +204,12 @@ def synthetic_hub(
         # popularity: families of attractive roots are downloaded more
         w = weight_dl[first] * 0.5 if first >= 0 else float(attract[i])
         weight_dl[i] = w
-        downloads = 0 if zero_dl[i] and w == 0 else int(np.exp(log_dl[i] + 1.5 * np.log1p(w)))
+        downloads = 0 if zero_dl[i] and w < 1 else int(min(np.exp(log_dl[i] + 1.5 * np.log1p(w)), 5e8))
         likes = int(np.sqrt(downloads) * uni[i, 3] * 0.1) if downloads else 0
-        # urn bookkeeping
-        for p in parents:
-            urn.append(p)
+        # urn bookkeeping: a chosen parent becomes more likely to be chosen again
+        # (sub-linear preferential attachment keeps the largest family near the real Hub's share)
+        if r_pa[i] < 0.35:
+            urn.extend(parents)
         if rel in (None, "finetune", "merge", "unknown"):
             urn.extend([i] * int(attract[i] if rel is None else (1 if uni[i, 2] < 0.5 else 0)))
 

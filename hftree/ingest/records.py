@@ -239,66 +239,34 @@ class RecordBatcher:
 
         cards = col(recs, "card_data")
         lic, lic_name, card_lang, card_ds, card_base, card_rel = self._cards(cards, ids)
-
-        tags = self._tags(col(recs, "tags"), ids)
-        flat = tags.flatten()
-        tag_row = tags.value_parent_indices().to_numpy()
-
-        lic_arr = pa.array(lic, type=pa.string())
-        is_lic = pc.starts_with(flat, "license:").to_numpy(zero_copy_only=False)
-        if is_lic.any():
-            rows = tag_row[is_lic]
-            vals = pc.utf8_lower(pc.utf8_slice_codeunits(flat.filter(pa.array(is_lic)), 8))
-            vals = vals.to_numpy(zero_copy_only=False)
-            first_rows, idx = np.unique(rows, return_index=True)
-            tag_lic = np.full(n, None, dtype=object)
-            tag_lic[first_rows] = vals[idx]
-            lic_arr = pc.coalesce(lic_arr, pa.array(tag_lic, type=pa.string()))
-
-        is_lang = pc.is_in(flat, value_set=_LANG_SET).to_numpy(zero_copy_only=False)
-        languages = _group_unique(
-            np.concatenate([tag_row[is_lang], np.array([r for r, _ in card_lang], dtype=np.int64)]),
-            np.concatenate([flat.filter(pa.array(is_lang)).to_numpy(zero_copy_only=False),
-                            np.array([v for _, v in card_lang], dtype=object)]),
-            n,
-        )
-        is_ds = pc.starts_with(flat, "dataset:").to_numpy(zero_copy_only=False)
-        datasets = _group_unique(
-            np.concatenate([tag_row[is_ds], np.array([r for r, _ in card_ds], dtype=np.int64)]),
-            np.concatenate([pc.utf8_slice_codeunits(flat.filter(pa.array(is_ds)), 8)
-                            .to_numpy(zero_copy_only=False),
-                            np.array([v for _, v in card_ds], dtype=object)]),
-            n,
-        )
         typed = self._typed
-        models = pa.RecordBatch.from_arrays(
-            [
-                pa.array(ids, type=pa.string()),
-                typed(authors, pa.string(), ids, "author"),
-                _timestamps(col(recs, "created_at"), ids, self.issues, "createdAt"),
-                _timestamps(col(recs, "last_modified"), ids, self.issues, "lastModified"),
-                typed(col(recs, "downloads"), pa.int64(), ids, "downloads"),
-                typed(col(recs, "downloads_all_time"), pa.int64(), ids, "downloadsAllTime"),
-                typed(col(recs, "likes"), pa.int64(), ids, "likes"),
-                typed(col(recs, "pipeline_tag"), pa.string(), ids, "pipeline_tag"),
-                typed(col(recs, "library_name"), pa.string(), ids, "library_name"),
-                lic_arr,
-                pa.array(lic_name, type=pa.string()),
-                languages,
-                datasets,
-                tags,
-                typed(params, pa.int64(), ids, "safetensors.total"),
-                typed(gated, pa.bool_(), ids, "gated"),
-                typed(col(recs, "private"), pa.bool_(), ids, "private"),
-                pa.nulls(n, pa.int64()),
-                pa.nulls(n, pa.bool_()),
-                pa.array(extra, type=pa.string()),
-            ],
-            schema=MODEL_SCHEMA,
+        raw = Raw(
+            ids=pa.array(ids, type=pa.string()),
+            author=typed(authors, pa.string(), ids, "author"),
+            created_at=col(recs, "created_at"),
+            last_modified=col(recs, "last_modified"),
+            downloads=typed(col(recs, "downloads"), pa.int64(), ids, "downloads"),
+            downloads_all_time=typed(col(recs, "downloads_all_time"), pa.int64(), ids, "downloadsAllTime"),
+            likes=typed(col(recs, "likes"), pa.int64(), ids, "likes"),
+            pipeline_tag=typed(col(recs, "pipeline_tag"), pa.string(), ids, "pipeline_tag"),
+            library_name=typed(col(recs, "library_name"), pa.string(), ids, "library_name"),
+            license=pa.array(lic, type=pa.string()),
+            license_name=pa.array(lic_name, type=pa.string()),
+            parameters=typed(params, pa.int64(), ids, "safetensors.total"),
+            gated=typed(gated, pa.bool_(), ids, "gated"),
+            private=typed(col(recs, "private"), pa.bool_(), ids, "private"),
+            extra=pa.array(extra, type=pa.string()),
+            tags=self._tags(col(recs, "tags"), ids),
+            card_lang_rows=np.array([r for r, _ in card_lang], dtype=np.int64),
+            card_lang=np.array([v for _, v in card_lang], dtype=object),
+            card_ds_rows=np.array([r for r, _ in card_ds], dtype=np.int64),
+            card_ds=np.array([v for _, v in card_ds], dtype=object),
+            card_base_rows=np.array([r for r, ps in card_base.items() for _ in ps], dtype=np.int64),
+            card_base=np.array([p for ps in card_base.values() for p in ps], dtype=object),
+            card_rel_rows=np.fromiter(card_rel.keys(), dtype=np.int64, count=len(card_rel)),
+            card_rel=np.array(list(card_rel.values()), dtype=object),
         )
-        is_bm = pc.starts_with(flat, "base_model:").to_numpy(zero_copy_only=False)
-        edges = _edges(tag_row[is_bm], flat.filter(pa.array(is_bm)).to_pylist(), ids, card_base, card_rel)
-        return models, edges
+        return assemble(raw, self.issues)
 
     def _cards(self, cards: list[Any], ids: list[str]):
         n = len(cards)
@@ -381,69 +349,169 @@ class RecordBatcher:
         return data
 
 
+@dataclass
+class Raw:
+    """Per-record values of a block, before the vectorised derivations of :func:`assemble`.
+
+    Both readers fill it: the Python one record by record, the DuckDB one in SQL.
+    ``created_at``/``last_modified`` are ISO strings (list or Arrow array); card
+    languages/datasets are (row, value) pairs; ``card_base`` holds the parent
+    ids of each row's ``cardData.base_model``; ``card_rel`` each row's
+    normalised ``cardData.base_model_relation`` (both as parallel row/value arrays).
+    """
+
+    ids: pa.Array
+    author: pa.Array
+    created_at: Any
+    last_modified: Any
+    downloads: pa.Array
+    downloads_all_time: pa.Array
+    likes: pa.Array
+    pipeline_tag: pa.Array
+    library_name: pa.Array
+    license: pa.Array
+    license_name: pa.Array
+    parameters: pa.Array
+    gated: pa.Array
+    private: pa.Array
+    extra: pa.Array
+    tags: pa.ListArray
+    card_lang_rows: np.ndarray
+    card_lang: np.ndarray
+    card_ds_rows: np.ndarray
+    card_ds: np.ndarray
+    card_base_rows: np.ndarray
+    card_base: np.ndarray
+    card_rel_rows: np.ndarray
+    card_rel: np.ndarray
+
+
+def assemble(raw: Raw, issues: Issues) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+    """Derive licence, languages, datasets and lineage from tags and card fields; build the batches."""
+    n = len(raw.ids)
+    tags = raw.tags
+    flat = tags.flatten()
+    tag_row = tags.value_parent_indices().to_numpy()
+    ids = raw.ids
+
+    lic_arr = raw.license
+    is_lic = pc.starts_with(flat, "license:").to_numpy(zero_copy_only=False)
+    if is_lic.any():
+        rows = tag_row[is_lic]
+        vals = pc.utf8_lower(pc.utf8_slice_codeunits(flat.filter(pa.array(is_lic)), 8))
+        vals = vals.to_numpy(zero_copy_only=False)
+        first_rows, idx = np.unique(rows, return_index=True)
+        tag_lic = np.full(n, None, dtype=object)
+        tag_lic[first_rows] = vals[idx]
+        lic_arr = pc.coalesce(lic_arr, pa.array(tag_lic, type=pa.string()))
+
+    is_lang = pc.is_in(flat, value_set=_LANG_SET).to_numpy(zero_copy_only=False)
+    languages = _group_unique(
+        np.concatenate([tag_row[is_lang], raw.card_lang_rows]),
+        np.concatenate([flat.filter(pa.array(is_lang)).to_numpy(zero_copy_only=False), raw.card_lang]),
+        n,
+    )
+    is_ds = pc.starts_with(flat, "dataset:").to_numpy(zero_copy_only=False)
+    datasets = _group_unique(
+        np.concatenate([tag_row[is_ds], raw.card_ds_rows]),
+        np.concatenate([pc.utf8_slice_codeunits(flat.filter(pa.array(is_ds)), 8)
+                        .to_numpy(zero_copy_only=False), raw.card_ds]),
+        n,
+    )
+    def id_at(i: int) -> str:
+        return ids[i].as_py()
+
+    models = pa.RecordBatch.from_arrays(
+        [
+            ids,
+            raw.author,
+            _timestamps(raw.created_at, id_at, issues, "createdAt"),
+            _timestamps(raw.last_modified, id_at, issues, "lastModified"),
+            raw.downloads,
+            raw.downloads_all_time,
+            raw.likes,
+            raw.pipeline_tag,
+            raw.library_name,
+            lic_arr,
+            raw.license_name,
+            languages,
+            datasets,
+            tags,
+            raw.parameters,
+            raw.gated,
+            raw.private,
+            pa.nulls(n, pa.int64()),
+            pa.nulls(n, pa.bool_()),
+            raw.extra,
+        ],
+        schema=MODEL_SCHEMA,
+    )
+    is_bm = pc.starts_with(flat, "base_model:").to_numpy(zero_copy_only=False)
+    edges = _edges(tag_row[is_bm], flat.filter(pa.array(is_bm)), ids, raw.card_base_rows, raw.card_base,
+                   raw.card_rel_rows, raw.card_rel)
+    return models, edges
+
+
+_REL_NAMES = np.array(["finetune", "adapter", "quantized", "merge", "unknown"], dtype=object)
+
+
 def _edges(
-    rows: np.ndarray,
-    bm_tags: list[str],
-    ids: list[str],
-    card_base: dict[int, list[str]],
-    card_rel: dict[int, str],
+    bm_rows: np.ndarray,
+    bm_tags: pa.Array,
+    ids: pa.Array,
+    card_rows: np.ndarray,
+    card_parents: np.ndarray,
+    rel_rows: np.ndarray,
+    rel_vals: np.ndarray,
 ) -> pa.RecordBatch:
-    """Resolve each child's declared parents and the relation to each.
+    """Resolve each child's declared parents and the relation to each (vectorised).
 
     Typed tags ``base_model:<relation>:<id>`` give the relation; untyped tags and
-    ``cardData.base_model`` add parents; two or more parents without a type are a
-    merge; ``cardData.base_model_relation`` overrides everything.
+    ``cardData.base_model`` add parents (in that order of precedence for
+    ``source``); the first typed relation declared for a parent wins; a child
+    with two or more parents none of which is typed has merge edges;
+    ``cardData.base_model_relation`` overrides everything.
     """
-    decl: dict[int, dict[str, str | None]] = {}
-    src: dict[tuple[int, str], str] = {}
-    for row, tag in zip(rows.tolist(), bm_tags, strict=True):
-        rest = tag[11:]
-        rel = None
-        head, sep, tail = rest.partition(":")
-        if sep and head in _TYPED_RELATIONS and tail:
-            rel, parent = head, tail
-        else:
-            parent = rest
-        parent = parent.strip()
-        if not parent:
-            continue
-        d = decl.setdefault(row, {})
-        if d.get(parent) is None:
-            d[parent] = rel
-        src.setdefault((row, parent), "tag")
-    for row, parents in card_base.items():
-        d = decl.setdefault(row, {})
-        for parent in parents:
-            if parent not in d:
-                d[parent] = None
-                src[(row, parent)] = "card_data"
-    out_parent: list[str] = []
-    out_child: list[str] = []
-    out_rel: list[str] = []
-    out_src: list[str] = []
-    out_row: list[int] = []
-    for row, d in decl.items():
-        override = card_rel.get(row)
-        multi = len(d) >= 2
-        for parent, rel in d.items():
-            if override is not None:
-                r = override
-            elif rel is not None:
-                r = rel
-            else:
-                r = "merge" if multi else "unknown"
-            out_parent.append(parent)
-            out_child.append(ids[row])
-            out_rel.append(r)
-            out_src.append(src[(row, parent)])
-            out_row.append(row)
+    import pandas as pd
+
+    rest = pc.utf8_slice_codeunits(bm_tags, 11)
+    parts = pc.extract_regex(rest, pattern=r"^(?P<head>[^:]*):(?P<tail>.+)$")
+    head = pc.struct_field(parts, "head")
+    tail = pc.struct_field(parts, "tail")
+    typed = pc.fill_null(pc.is_in(head, value_set=pa.array(sorted(_TYPED_RELATIONS))), False)
+    parent = pc.utf8_trim_whitespace(pc.if_else(typed, tail, rest))
+    rel = pc.if_else(typed, head, pa.scalar(None, pa.string()))
+    n_tag = len(bm_rows)
+    decl = pd.DataFrame(
+        {
+            "row": np.concatenate([bm_rows, card_rows]).astype(np.int64),
+            "parent": np.concatenate([parent.to_numpy(zero_copy_only=False), card_parents]),
+            "rel": np.concatenate([rel.to_numpy(zero_copy_only=False), np.full(len(card_rows), None, dtype=object)]),
+            "src": np.concatenate([np.full(n_tag, "tag", dtype=object), np.full(len(card_rows), "card_data", dtype=object)]),
+        }
+    )
+    decl = decl[decl["parent"].notna() & (decl["parent"] != "")]
+    decl["order"] = np.arange(len(decl))
+    g = decl.groupby(["row", "parent"], sort=False)
+    out = pd.DataFrame({"rel": g["rel"].first(), "src": g["src"].first(), "order": g["order"].min()}).reset_index()
+    out = out.sort_values(["row", "order"], kind="stable")
+    n_par = out.groupby("row")["parent"].transform("size").to_numpy()
+    relation = out["rel"].to_numpy(dtype=object)
+    untyped = pd.isna(relation)
+    relation = np.where(untyped, np.where(n_par >= 2, "merge", "unknown"), relation).astype(object)
+    if len(rel_rows):
+        over = pd.Series(rel_vals, index=rel_rows)
+        over = over[~over.index.duplicated(keep="last")]
+        o = over.reindex(out["row"].to_numpy()).to_numpy(dtype=object)
+        relation = np.where(pd.isna(o), relation, o).astype(object)
+    rows = out["row"].to_numpy(dtype=np.int64)
     return pa.RecordBatch.from_arrays(
         [
-            pa.array(out_parent, pa.string()),
-            pa.array(out_child, pa.string()),
-            pa.array(out_rel, pa.string()),
-            pa.array(out_src, pa.string()),
-            pa.array(out_row, pa.int64()),
+            pa.array(out["parent"].to_numpy(dtype=object), pa.string()),
+            ids.take(pa.array(rows, type=pa.int64())) if len(rows) else pa.array([], pa.string()),
+            pa.array(relation, pa.string()),
+            pa.array(out["src"].to_numpy(dtype=object), pa.string()),
+            pa.array(rows, pa.int64()),
         ],
         schema=EDGE_SCHEMA.append(pa.field("row", pa.int64())),
     )
@@ -474,17 +542,22 @@ def _group_unique(rows: np.ndarray, vals: np.ndarray, n: int) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(vals, type=pa.string()))
 
 
-def _timestamps(values: list[Any], ids: list[str], issues: Issues, name: str) -> pa.Array:
+def _timestamps(values: Any, id_at: Any, issues: Issues, name: str) -> pa.Array:
     ts = pa.timestamp("ms", tz="UTC")
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     try:
-        return pc.cast(pa.array(values, type=pa.string()), ts)
+        arr = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
+        return pc.cast(arr, ts)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
         pass
     import pandas as pd
 
+    if isinstance(values, pa.Array):
+        values = values.to_pylist()
     strs = [v if isinstance(v, str) else None for v in values]
     parsed = pd.to_datetime(pd.Series(strs, dtype=object), utc=True, errors="coerce", format="ISO8601")
     bad = parsed.isna().to_numpy() & np.array([v is not None for v in values], dtype=bool)
     for i in np.flatnonzero(bad)[:20]:
-        issues.bad_fields.append(f"{ids[i]}: {name}: not a timestamp {str(values[i])[:40]!r}, ignored")
+        issues.bad_fields.append(f"{id_at(int(i))}: {name}: not a timestamp {str(values[i])[:40]!r}, ignored")
     return pa.array(parsed.dt.as_unit("ms"), type=ts)

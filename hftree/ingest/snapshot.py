@@ -218,7 +218,7 @@ def import_sources(
             if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".pq")):
                 m, e, iss = read_model_table(path, on_error=on_error)
             else:
-                m, e, iss, _ = read_jsonl(path, on_error=on_error, progress=progress)
+                m, e, iss = _read_jsonl_fastest(path, on_error=on_error, progress=progress)
             issues.merge(iss)
             if e.num_rows:
                 e = e.set_column(4, "row", pc.add(e.column("row"), row_offset))
@@ -308,6 +308,22 @@ def import_sources(
             stacklevel=2,
         )
     return snap
+
+
+def _read_jsonl_fastest(path: Path, *, on_error: str, progress: bool) -> tuple[pa.Table, pa.Table, Issues]:
+    """DuckDB fast path for regular files (see :mod:`hftree.ingest.fastjson`); the Python
+    reader for everything else, and for any file DuckDB rejects, so errors still name file and line."""
+    from hftree.ingest import fastjson
+
+    if on_error == "raise" and fastjson.available() and path.stat().st_size > 0:
+        import duckdb
+
+        try:
+            return fastjson.read_jsonl_duckdb(path)
+        except (fastjson.Irregular, duckdb.Error):
+            pass
+    m, e, iss, _ = read_jsonl(path, on_error=on_error, progress=progress)
+    return m, e, iss
 
 
 def _drop_duplicates(models: pa.Table, edges: pa.Table) -> tuple[pa.Table, pa.Table, int, list[str]]:

@@ -1,0 +1,71 @@
+"""The DuckDB fast path must give exactly what the Python reader gives, and hand over what it cannot take."""
+
+from __future__ import annotations
+
+import pytest
+
+from hftree.datasets import write_synthetic_hub
+from hftree.ingest import fastjson, import_sources
+from hftree.ingest.jsonl import read_jsonl
+from tests.conftest import rec, write_jsonl
+
+pytestmark = pytest.mark.skipif(not fastjson.available(), reason="duckdb not installed")
+
+
+def _both(path):
+    m1, e1, _, _ = read_jsonl(path, workers=1)
+    m2, e2, _ = fastjson.read_jsonl_duckdb(path)
+    return (m1, e1), (m2, e2)
+
+
+def _assert_same(a, b):
+    for x, y, what in ((a[0], b[0], "models"), (a[1], b[1], "edges")):
+        if not x.equals(y):
+            for name in x.column_names:
+                assert x.column(name).to_pylist() == y.column(name).to_pylist(), f"{what}.{name} differs"
+        assert x.equals(y)
+
+
+@pytest.mark.parametrize("name", ["smollm2-tree", "hub-families", "hub-2022"])
+def test_same_as_python_reader_on_real_data(shared, name):
+    _assert_same(*_both(shared / name / "models.jsonl.gz"))
+
+
+def test_same_as_python_reader_on_synthetic_hub(tmp_path):
+    path = write_synthetic_hub(tmp_path / "hub.jsonl.gz", 5000, random_state=11)
+    _assert_same(*_both(path))
+
+
+def test_same_on_card_edge_cases(tmp_path):
+    path = write_jsonl(tmp_path / "m.jsonl", [
+        rec("a/x", "base_model:p/1", "base_model:adapter:p/1", "base_model:p/2",
+            cardData={"base_model": ["p/3", " p/1 "], "license": [" MIT "], "language": ["EN", " "],
+                      "datasets": "d/1"}),
+        rec("a/y", cardData={"base_model": "p/9", "base_model_relation": "Quantization"}),
+        rec("a/z", cardData={"base_model": ["p/1", "p/2"], "base_model_relation": "bogus"}),
+        rec("a/w", "license:Apache-2.0", gated="manual", private=True, safetensors={"total": 12}),
+        rec("noslash", cardData=None, tags=None),
+    ])
+    _assert_same(*_both(path))
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"id": "s/nake", "created_at": "2024-01-01T00:00:00Z"},       # snake_case dump
+        rec("a/b", cardData={"base_model": 3}),                        # unusable base_model
+        rec("a/b", cardData={"language": ["en", 1]}),                  # list with a number
+        {"id": 17},                                                    # id not a string
+    ],
+)
+def test_irregular_records_go_to_the_python_reader(tmp_path, odd):
+    path = write_jsonl(tmp_path / "m.jsonl", [rec("ok/one"), odd])
+    with pytest.raises(fastjson.Irregular):
+        fastjson.read_jsonl_duckdb(path)
+    # import_sources falls back and behaves exactly like the Python reader
+    if odd.get("id") == 17:
+        with pytest.raises(ValueError, match=r"m\.jsonl:2: record has no model id"):
+            import_sources([path])
+    else:
+        snap = import_sources([path])
+        assert snap.models["id"].tolist()[0] == "ok/one"
