@@ -44,16 +44,21 @@ def summary(snapshot) -> dict:
         "models_with_parent": int((indeg > 0).sum()),
         "roots_with_descendants": len(mem.roots),
         "isolated_models": int(((indeg == 0) & (np.diff(G.view()[0].indptr) == 0)).sum()),
-        "largest_families": [
-            {"root": str(G.ids[r]), "descendants": int(s)}
-            for r, s in sorted(zip(mem.roots, sizes, strict=True), key=lambda t: (-t[1], G.ids[t[0]]))[:5]
-        ],
+        "largest_families": _largest(G, mem.roots, sizes),
         "family_sizes": family_size_distribution(sizes).to_dict("records"),
         "graph_quality": rep,
         "cycle_edges_removed": G.report.get("cycle_edges_removed", [])[:10],
         "near_miss_examples": G.report.get("near_miss_examples", [])[:10],
         "import_quality": {k: v for k, v in m.get("data_quality", {}).items() if not k.endswith("examples")},
     }
+
+
+def _largest(G, roots, sizes, k: int = 5) -> list[dict]:
+    import numpy as np
+
+    top = np.argsort(-sizes, kind="stable")[: 4 * k]
+    cand = sorted(zip(G.id_of(roots[top]), sizes[top].tolist(), strict=True), key=lambda t: (-t[1], t[0]))
+    return [{"root": r, "descendants": int(s)} for r, s in cand[:k]]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -128,8 +128,7 @@ def family_stats(
     shared = np.bincount(f, weights=shared_node[node], minlength=k).astype(np.int64)
 
     cols = G.models.columns
-    author = G.node_column("author") if "author" in cols else np.full(n, None, dtype=object)
-    codes, _ = pd.factorize(pd.Series(author, dtype=object), use_na_sentinel=True)
+    codes, _ = G.node_codes("author")
     has_a = codes[node] >= 0
     pair = np.unique(f[has_a] * (int(codes.max(initial=0)) + 1) + codes[node][has_a])
     n_authors = np.bincount(pair // (int(codes.max(initial=0)) + 1), minlength=k)
@@ -167,9 +166,9 @@ def family_stats(
         top_share = np.where(fam_dl > 0, top_dl / fam_dl, np.nan)
     desc_likes = np.bincount(f, weights=likes[node], minlength=k)
 
-    lic = G.node_column("license") if "license" in cols else np.full(n, None, dtype=object)
-    lic = np.where(pd.isna(lic), "none", lic).astype(object)
-    lcodes, _ = pd.factorize(pd.Series(lic, dtype=object))
+    lcodes, lvalues = G.node_codes("license")  # -1 (missing) compares as the licence "none"
+    if "none" in lvalues:
+        lcodes = np.where(lcodes == lvalues.index("none"), -1, lcodes)
     differs = lcodes[node] != lcodes[roots][f]
     with np.errstate(invalid="ignore", divide="ignore"):
         lic_diff = np.bincount(f, weights=differs, minlength=k) / np.maximum(size, 1)
@@ -186,7 +185,7 @@ def family_stats(
 
     frame = pd.DataFrame(
         {
-            "root": pd.array(G.ids[roots], dtype="string"),
+            "root": pd.array(G.id_of(roots), dtype="string"),
             "root_external": G.external[roots],
             "descendants": size,
             **{f"n_{r}": by_rel[:, i] for i, r in enumerate(RELATIONS)},
@@ -206,7 +205,9 @@ def family_stats(
             "top_descendant_share": top_share,
             "root_likes": likes[roots].astype(np.int64),
             "descendant_likes": desc_likes.astype(np.int64),
-            "root_license": pd.array(np.where(G.external[roots], None, lic[roots]), dtype="string"),
+            "root_license": pd.array(
+                [None if k < 0 else lvalues[k] for k in lcodes[roots].tolist()], dtype="string"
+            ),
             "license_differs_share": lic_diff,
             "new_30d": new[30],
             "new_90d": new[90],

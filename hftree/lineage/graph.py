@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -97,7 +99,7 @@ class LineageGraph:
 
     def __init__(
         self,
-        ids: np.ndarray,
+        ids: pa.Array | np.ndarray,
         external: np.ndarray,
         parent: np.ndarray,
         child: np.ndarray,
@@ -106,7 +108,8 @@ class LineageGraph:
         snapshot_time: pd.Timestamp,
         report: dict[str, Any],
     ) -> None:
-        self.ids = ids
+        self.id_array: pa.Array = ids if isinstance(ids, pa.Array) else pa.array(list(ids), pa.string())
+        self._ids: np.ndarray | None = ids if isinstance(ids, np.ndarray) else None
         self.external = external
         self.parent = parent
         self.child = child
@@ -148,50 +151,51 @@ class LineageGraph:
             dropped or broken.
         """
         models = models.reset_index(drop=True)
-        model_ids = models["id"].to_numpy(dtype=object)
-        index = pd.Index(model_ids)
-        if not index.is_unique:
-            dup = index[index.duplicated()][:5].tolist()
-            raise ValueError(f"model table has duplicated ids, e.g. {dup}; import it through hftree.ingest")
-        n_models = len(model_ids)
-        par_s = edges["parent"].to_numpy(dtype=object)
-        chi_s = edges["child"].to_numpy(dtype=object)
+        id_arr = _arrow_str(models["id"])
+        n_models = len(id_arr)
+        par = _arrow_str(edges["parent"])
+        chi = _arrow_str(edges["child"])
+        # one hash pass over model ids and edge endpoints: unique ids encode to 0..n_models-1,
+        # ids seen only as endpoints (external nodes) get the codes after that, in order of appearance
+        enc = pc.dictionary_encode(pa.concat_arrays([id_arr, par, chi]))
+        codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        if len(enc.dictionary) < n_models or not np.array_equal(codes[:n_models], np.arange(n_models)):
+            dup = pd.Series(id_arr.to_pylist())
+            raise ValueError(
+                f"model table has duplicated ids, e.g. {dup[dup.duplicated()].head(5).tolist()}; "
+                "import it through hftree.ingest"
+            )
+        n_e = len(par)
+        p_all = codes[n_models : n_models + n_e]
+        c_all = codes[n_models + n_e :]
         if "relation" in edges:
-            rel_s = edges["relation"].astype(object).fillna("unknown").to_numpy()
-            rel = pd.Series(rel_s).map(_REL_CODE)
-            if rel.isna().any():
-                bad = rel_s[rel.isna().to_numpy()][0]
+            rel_a = pc.fill_null(_arrow_str(edges["relation"]), "unknown")
+            rel = pc.index_in(rel_a, value_set=pa.array(RELATIONS))
+            if rel.null_count:
+                bad = rel_a.filter(pc.is_null(rel))[0].as_py()
                 raise ValueError(f"edge table: unknown relation {bad!r}; expected one of {RELATIONS}")
-            rel = rel.to_numpy(dtype=np.int8)
+            rel = rel.to_numpy().astype(np.int8)
         else:
-            rel = np.full(len(par_s), _UNKNOWN, dtype=np.int8)
-        report: dict[str, Any] = {"declared_edges": len(par_s)}
+            rel = np.full(n_e, _UNKNOWN, dtype=np.int8)
+        report: dict[str, Any] = {"declared_edges": len(par)}
 
         # self-loops
-        loop = par_s == chi_s
+        loop = p_all == c_all
         report["self_loops"] = int(loop.sum())
-        report["self_loop_examples"] = sorted(set(par_s[loop].tolist()))[:_EXAMPLES]
-        par_s, chi_s, rel = par_s[~loop], chi_s[~loop], rel[~loop]
+        report["self_loop_examples"] = sorted(set(par.filter(pa.array(loop)).to_pylist()))[:_EXAMPLES]
+        p, c, rel = p_all[~loop], c_all[~loop], rel[~loop]
 
-        # node numbers; unseen ids become external nodes (sorted for determinism)
-        p = index.get_indexer(par_s)
-        c = index.get_indexer(chi_s)
-        missing = np.concatenate([par_s[p < 0], chi_s[c < 0]])
-        ext_ids = np.array(sorted(set(missing.tolist())), dtype=object)
-        ext_index = pd.Index(ext_ids)
-        if len(ext_ids):
-            p = np.where(p < 0, n_models + ext_index.get_indexer(par_s), p)
-            c = np.where(c < 0, n_models + ext_index.get_indexer(chi_s), c)
-        ids = np.concatenate([model_ids, ext_ids]) if len(ext_ids) else model_ids
+        # node numbers: external nodes are the dictionary entries after the model ids
+        ids = enc.dictionary
         n = len(ids)
+        n_ext = n - n_models
         external = np.zeros(n, dtype=bool)
         external[n_models:] = True
-        report["external_nodes"] = int(len(ext_ids))
-        report["external_children"] = int(len(set(chi_s[index.get_indexer(chi_s) < 0].tolist())))
+        ext = ids.slice(n_models)
+        report["external_nodes"] = int(n_ext)
+        report["external_children"] = int(len(np.unique(c[c >= n_models])))
 
         # one edge per (parent, child): a typed relation beats "unknown", then the first declared
-        p = p.astype(np.int64)
-        c = c.astype(np.int64)
         key = p * n + c
         order = np.lexsort((np.arange(len(key)), rel == _UNKNOWN, key))
         first = np.ones(len(order), dtype=bool)
@@ -207,16 +211,18 @@ class LineageGraph:
 
         # near-miss ids: an external id equal to a model id up to letter case (not joined)
         near: list[dict[str, str]] = []
-        if len(ext_ids):
-            m = pd.Series(model_ids, dtype=object)
-            by_lower = pd.Series(m.to_numpy(), index=m.str.lower().to_numpy())
-            by_lower = by_lower[~by_lower.index.duplicated()]
-            found = pd.Series(ext_ids, dtype=object).str.lower().map(by_lower)
-            near = [
-                {"external": e, "model": f}
-                for e, f in zip(ext_ids, found, strict=True)
-                if isinstance(f, str)
-            ]
+        if n_ext:
+            # probe the 2 M lower-cased model ids against the (small) set of external ids
+            low_ext = pc.utf8_lower(ext)
+            hit = pc.index_in(pc.utf8_lower(id_arr), value_set=low_ext)
+            rows = np.flatnonzero(pc.is_valid(hit).to_numpy(zero_copy_only=False))
+            if len(rows):
+                which = hit.take(pa.array(rows)).to_numpy(zero_copy_only=False).astype(np.int64)
+                seen_ext: set[int] = set()
+                for r, w in sorted(zip(rows.tolist(), which.tolist(), strict=True), key=lambda t: t[1]):
+                    if w not in seen_ext:
+                        seen_ext.add(w)
+                        near.append({"external": ext[w].as_py(), "model": id_arr[r].as_py()})
         report["near_miss_ids"] = len(near)
         report["near_miss_examples"] = near[:_EXAMPLES]
 
@@ -240,8 +246,19 @@ class LineageGraph:
 
     # ------------------------------------------------------------------ basics
     @property
+    def ids(self) -> np.ndarray:
+        """Model id of each node, as a NumPy object array (built on first use)."""
+        if self._ids is None:
+            self._ids = self.id_array.to_numpy(zero_copy_only=False).astype(object)
+        return self._ids
+
+    def id_of(self, nodes: np.ndarray) -> list[str]:
+        """Model ids of ``nodes`` (cheaper than ``ids[nodes]`` on a large graph)."""
+        return self.id_array.take(pa.array(np.asarray(nodes, dtype=np.int64))).to_pylist()
+
+    @property
     def n_nodes(self) -> int:
-        return len(self.ids)
+        return len(self.id_array)
 
     @property
     def n_edges(self) -> int:
@@ -249,26 +266,32 @@ class LineageGraph:
 
     @property
     def index(self) -> pd.Index:
-        """Model id → node number."""
+        """Model id → node number (a pandas Index, built on first use)."""
         if self._index is None:
             self._index = pd.Index(self.ids)
         return self._index
 
     def node(self, model_id: str) -> int:
         """Node number of ``model_id``; raises :class:`~hftree.errors.ModelNotFoundError`."""
-        try:
-            i = self.index.get_loc(model_id)
-        except KeyError:
+        if self._index is not None:
+            i = self._index.get_indexer([model_id])[0]
+        else:  # one C++ scan; avoids building a 2 M-entry index for a single lookup
+            i = pc.index(self.id_array, pa.scalar(model_id, self.id_array.type)).as_py() if isinstance(model_id, str) else -1
+        if i < 0:
             hint = ""
             if isinstance(model_id, str):
-                low = pd.Series(self.ids, dtype=object).str.lower().to_numpy() == model_id.lower()
-                if low.any():
-                    hint = f"; ids are case-sensitive, did you mean {self.ids[np.argmax(low)]!r}?"
-            raise ModelNotFoundError(model_id, f"model {model_id!r} is not in the lineage graph{hint}") from None
+                j = pc.index(pc.utf8_lower(self.id_array), model_id.lower()).as_py()
+                if j >= 0:
+                    hint = f"; ids are case-sensitive, did you mean {self.id_array[j].as_py()!r}?"
+            raise ModelNotFoundError(model_id, f"model {model_id!r} is not in the lineage graph{hint}")
         return int(i)
 
     def __contains__(self, model_id: object) -> bool:
-        return model_id in self.index
+        try:
+            self.node(model_id)  # type: ignore[arg-type]
+        except ModelNotFoundError:
+            return False
+        return True
 
     def __len__(self) -> int:
         return self.n_nodes
@@ -297,6 +320,20 @@ class LineageGraph:
         vals = np.where(pd.isna(vals), None, vals) if len(vals) else vals
         n_ext = self.n_nodes - len(vals)
         return np.concatenate([vals, np.full(n_ext, None, dtype=object)]) if n_ext else vals
+
+    def node_codes(self, name: str) -> tuple[np.ndarray, list]:
+        """Integer codes of a model-table column aligned to nodes (-1: missing or external),
+        and the values the codes stand for; computed in Arrow, no Python object per model."""
+        codes = np.full(self.n_nodes, -1, dtype=np.int64)
+        if name not in self.models:
+            return codes, []
+        arr = pa.array(self.models[name], from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        enc = pc.dictionary_encode(arr)
+        idx = enc.indices.to_numpy(zero_copy_only=False)
+        codes[: len(idx)] = np.where(np.isnan(idx.astype(float)), -1, idx).astype(np.int64) if enc.indices.null_count else idx
+        return codes, enc.dictionary.to_pylist()
 
     def node_times(self, name: str = "created_at") -> np.ndarray:
         """A timestamp column as int64 milliseconds since the epoch, aligned to nodes;
@@ -345,8 +382,20 @@ class LineageGraph:
         )
 
 
+def _arrow_str(col: pd.Series) -> pa.Array:
+    """A pandas column of ids as an Arrow string array (zero-copy when already Arrow-backed)."""
+    arr = pa.array(col, from_pandas=True) if not isinstance(col, pa.Array) else col
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    return arr.cast(pa.string()) if pa.types.is_large_string(arr.type) else arr
+
+
 def _break_cycles(
-    p: np.ndarray, c: np.ndarray, rel: np.ndarray, ids: np.ndarray, models: pd.DataFrame, n: int
+    p: np.ndarray, c: np.ndarray, rel: np.ndarray, ids: pa.Array, models: pd.DataFrame, n: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, str]]]:
     """Remove, inside each strongly connected component, the edges that point from a
     later model to an earlier one in the order (created_at, id): deterministic, and
@@ -369,11 +418,12 @@ def _break_cycles(
         created[: len(vals)] = vals
     cyc = np.flatnonzero(in_cycle)  # only these need ranking
     rank = np.zeros(n, dtype=np.int64)
-    rank[cyc[np.lexsort((ids[cyc].astype(str), created[cyc]))]] = np.arange(len(cyc))
+    cyc_ids = np.array(ids.take(pa.array(cyc)).to_pylist(), dtype=object)
+    rank[cyc[np.lexsort((cyc_ids, created[cyc]))]] = np.arange(len(cyc))
     drop = inside & (rank[p] >= rank[c])
     broken = [
-        {"parent": str(ids[a]), "child": str(ids[b])}
-        for a, b in zip(p[drop].tolist(), c[drop].tolist(), strict=True)
+        {"parent": a, "child": b}
+        for a, b in zip(ids.take(pa.array(p[drop])).to_pylist(), ids.take(pa.array(c[drop])).to_pylist(), strict=True)
     ]
     keep = ~drop
     return p[keep], c[keep], rel[keep], broken

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from hftree.lineage.graph import CSR, LineageGraph
 
@@ -58,7 +59,7 @@ def parents(G: LineageGraph, model_id: str, *, relation: Rel = None) -> list[str
     """
     _, inn, _ = G.view(relation)
     v = G.node(model_id)
-    return G.ids[np.sort(inn.indices[inn.indptr[v] : inn.indptr[v + 1]])].tolist()
+    return G.id_of(np.sort(inn.indices[inn.indptr[v] : inn.indptr[v + 1]]))
 
 
 def children(G: LineageGraph, model_id: str, *, relation: Rel = None) -> list[str]:
@@ -72,7 +73,7 @@ def children(G: LineageGraph, model_id: str, *, relation: Rel = None) -> list[st
     """
     out, _, _ = G.view(relation)
     v = G.node(model_id)
-    return G.ids[np.sort(out.indices[out.indptr[v] : out.indptr[v + 1]])].tolist()
+    return G.id_of(np.sort(out.indices[out.indptr[v] : out.indptr[v + 1]]))
 
 
 def descendants(G: LineageGraph, model_id: str, *, relation: Rel = None) -> set[str]:
@@ -84,7 +85,7 @@ def descendants(G: LineageGraph, model_id: str, *, relation: Rel = None) -> set[
     """
     out, _, _ = G.view(relation)
     found, _ = _bfs(out, np.array([G.node(model_id)]))
-    return set(G.ids[found].tolist())
+    return set(G.id_of(found))
 
 
 def ancestors(G: LineageGraph, model_id: str, *, relation: Rel = None) -> set[str]:
@@ -96,7 +97,7 @@ def ancestors(G: LineageGraph, model_id: str, *, relation: Rel = None) -> set[st
     """
     _, inn, _ = G.view(relation)
     found, _ = _bfs(inn, np.array([G.node(model_id)]))
-    return set(G.ids[found].tolist())
+    return set(G.id_of(found))
 
 
 def roots(G: LineageGraph, *, relation: Rel = None, min_descendants: int = 0) -> list[str]:
@@ -120,7 +121,7 @@ def roots(G: LineageGraph, *, relation: Rel = None, min_descendants: int = 0) ->
             mem = family_members(G, relation=relation)
             sizes = np.bincount(mem.root, minlength=G.n_nodes)
             is_root &= sizes >= min_descendants
-    return G.ids[np.flatnonzero(is_root)].tolist()
+    return G.id_of(np.flatnonzero(is_root))
 
 
 def roots_of(G: LineageGraph, model_id: str, *, relation: Rel = None) -> list[str]:
@@ -135,7 +136,7 @@ def roots_of(G: LineageGraph, model_id: str, *, relation: Rel = None) -> list[st
     found, _ = _bfs(inn, np.array([v]))
     cand = np.concatenate([[v], found])
     r = cand[np.diff(inn.indptr)[cand] == 0]
-    return G.ids[np.sort(r)].tolist()
+    return G.id_of(np.sort(r))
 
 
 def generations(G: LineageGraph, *, relation: Rel = None) -> pd.Series:
@@ -190,10 +191,11 @@ def _induced(G: LineageGraph, nodes: np.ndarray, edge_mask: np.ndarray | None = 
     new = np.full(G.n_nodes, -1, dtype=np.int64)
     new[order] = np.arange(len(order))
     models = G.models.iloc[real].reset_index(drop=True)
+    ids = G.id_array.take(pa.array(order))
     ext_flag = np.zeros(len(order), dtype=bool)
     ext_flag[len(real) :] = True
     report = {"subgraph_of": repr(G)}
     return LineageGraph(
-        G.ids[order], ext_flag, new[G.parent[keep]], new[G.child[keep]], G.relation[keep],
+        ids, ext_flag, new[G.parent[keep]], new[G.child[keep]], G.relation[keep],
         models, G.snapshot_time, report,
     )
