@@ -55,7 +55,7 @@ def main() -> int:
         "{id: 'VARCHAR', author: 'VARCHAR', createdAt: 'VARCHAR', lastModified: 'VARCHAR', downloads: 'BIGINT', "
         "likes: 'BIGINT', pipeline_tag: 'VARCHAR', library_name: 'VARCHAR', tags: 'VARCHAR[]', cardData: 'JSON', "
         "safetensors: 'JSON'})"
-    ).fetchone()
+    ).fetchall()[0]
     res["duckdb_read_s"] = time.perf_counter() - t
     con.close()
     assert n[0] == args.models

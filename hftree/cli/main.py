@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 
 from hftree._version import __version__
@@ -46,9 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings in the CLI are one line on stderr, without source file and line."""
+    print(f"hftree: warning: {_one_line(message) if isinstance(message, BaseException) else message}",
+          file=file or sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not args.debug:
+        warnings.showwarning = _warning_line
     if getattr(args, "run", None) is None:
         parser.print_help(sys.stderr)
         return 2
