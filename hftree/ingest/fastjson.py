@@ -114,14 +114,14 @@ class Irregular(ValueError):
     """The file has records the fast path does not take; read it with the Python reader."""
 
 
-def _pairs(lists: pa.ListArray, *, lower: bool) -> tuple[np.ndarray, np.ndarray]:
+def _pairs(lists: pa.ListArray, *, lower: bool) -> tuple[np.ndarray, pa.Array]:
     """(row, value) pairs of a list column, stripped (and lower-cased), empty values dropped."""
     vals = pc.utf8_trim_whitespace(lists.flatten())
     if lower:
         vals = pc.utf8_lower(vals)
     rows = lists.value_parent_indices().to_numpy()
     keep = pc.not_equal(vals, "").to_numpy(zero_copy_only=False)
-    return rows[keep].astype(np.int64), vals.filter(pa.array(keep)).to_numpy(zero_copy_only=False)
+    return rows[keep].astype(np.int64), vals.filter(pa.array(keep))
 
 
 def read_jsonl_duckdb(path: str | os.PathLike[str]) -> tuple[pa.Table, pa.Table, Issues]:
@@ -136,24 +136,31 @@ def read_jsonl_duckdb(path: str | os.PathLike[str]) -> tuple[pa.Table, pa.Table,
     path = Path(path)
     with open(path, "rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
-    con = duckdb.connect()
     escaped = str(path).replace("'", "''")
     comp = "gzip" if gz else "none"
-    try:
-        con.execute(f"SET threads={os.cpu_count() or 1}")
-        con.execute("SET preserve_insertion_order=true")
-        t = con.sql(_query(escaped, comp)).to_arrow_table().combine_chunks()
-        if not pc.all(t.column("regular")).as_py():
-            raise Irregular(f"{path}: some records need the Python reader")
-        extra = con.sql(_extra_query(escaped, comp)).to_arrow_table().column("extra").combine_chunks()
-    finally:
-        con.close()
-    if len(extra) != t.num_rows:  # pragma: no cover - both scans read the same lines
-        raise Irregular(f"{path}: the two scans disagree on the number of records")
+
+    def run(sql: str) -> pa.Table:
+        con = duckdb.connect()
+        try:
+            con.execute(f"SET threads={os.cpu_count() or 1}")
+            con.execute("SET preserve_insertion_order=true")
+            return con.sql(sql).to_arrow_table()
+        finally:
+            con.close()
+
+    t = run(_query(escaped, comp)).combine_chunks()
+    if not pc.all(t.column("regular")).as_py():
+        raise Irregular(f"{path}: some records need the Python reader")
+    # the second scan (unmodelled fields) runs in DuckDB's threads while Python assembles the first
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    extra_future = pool.submit(run, _extra_query(escaped, comp))
     issues = Issues()
 
     def col(name: str) -> pa.Array:
-        return t.column(name).combine_chunks()
+        c = t.column(name)
+        return c.chunk(0) if c.num_chunks == 1 else c.combine_chunks()
 
     lang_rows, lang_vals = _pairs(col("card_language"), lower=True)
     ds_rows, ds_vals = _pairs(col("card_datasets"), lower=False)
@@ -192,9 +199,17 @@ def read_jsonl_duckdb(path: str | os.PathLike[str]) -> tuple[pa.Table, pa.Table,
         ids=ids, author=author, created_at=col("created"), last_modified=col("modified"),
         downloads=col("downloads"), downloads_all_time=col("dl_all"), likes=col("likes"),
         pipeline_tag=col("ptag"), library_name=col("lib"), license=lic, license_name=lic_name,
-        parameters=col("parameters"), gated=col("gated"), private=col("private"), extra=extra,
+        parameters=col("parameters"), gated=col("gated"), private=col("private"),
+        extra=pa.nulls(t.num_rows, pa.string()),
         tags=tags, card_lang_rows=lang_rows, card_lang=lang_vals, card_ds_rows=ds_rows, card_ds=ds_vals,
         card_base_rows=bm_rows, card_base=bm_vals, card_rel_rows=rel_rows, card_rel=rel_vals,
     )
-    models, edges = assemble(raw, issues)
+    try:
+        models, edges = assemble(raw, issues)
+        extra = extra_future.result().column("extra").combine_chunks()
+    finally:
+        pool.shutdown(wait=True)
+    if len(extra) != models.num_rows:  # pragma: no cover - both scans read the same lines
+        raise Irregular(f"{path}: the two scans disagree on the number of records")
+    models = models.set_column(models.schema.get_field_index("extra"), "extra", extra)
     return pa.Table.from_batches([models]), pa.Table.from_batches([edges]), issues

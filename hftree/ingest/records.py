@@ -377,13 +377,19 @@ class Raw:
     extra: pa.Array
     tags: pa.ListArray
     card_lang_rows: np.ndarray
-    card_lang: np.ndarray
+    card_lang: Any
     card_ds_rows: np.ndarray
-    card_ds: np.ndarray
+    card_ds: Any
     card_base_rows: np.ndarray
-    card_base: np.ndarray
+    card_base: Any
     card_rel_rows: np.ndarray
-    card_rel: np.ndarray
+    card_rel: Any
+
+
+def _str_array(x: Any) -> pa.Array:
+    if isinstance(x, pa.ChunkedArray):
+        x = x.combine_chunks()
+    return x if isinstance(x, pa.Array) else pa.array(x, type=pa.string())
 
 
 def assemble(raw: Raw, issues: Issues) -> tuple[pa.RecordBatch, pa.RecordBatch]:
@@ -408,14 +414,13 @@ def assemble(raw: Raw, issues: Issues) -> tuple[pa.RecordBatch, pa.RecordBatch]:
     is_lang = pc.is_in(flat, value_set=_LANG_SET).to_numpy(zero_copy_only=False)
     languages = _group_unique(
         np.concatenate([tag_row[is_lang], raw.card_lang_rows]),
-        np.concatenate([flat.filter(pa.array(is_lang)).to_numpy(zero_copy_only=False), raw.card_lang]),
+        pa.concat_arrays([flat.filter(pa.array(is_lang)), _str_array(raw.card_lang)]),
         n,
     )
     is_ds = pc.starts_with(flat, "dataset:").to_numpy(zero_copy_only=False)
     datasets = _group_unique(
         np.concatenate([tag_row[is_ds], raw.card_ds_rows]),
-        np.concatenate([pc.utf8_slice_codeunits(flat.filter(pa.array(is_ds)), 8)
-                        .to_numpy(zero_copy_only=False), raw.card_ds]),
+        pa.concat_arrays([pc.utf8_slice_codeunits(flat.filter(pa.array(is_ds)), 8), _str_array(raw.card_ds)]),
         n,
     )
     def id_at(i: int) -> str:
@@ -472,45 +477,60 @@ def _edges(
     with two or more parents none of which is typed has merge edges;
     ``cardData.base_model_relation`` overrides everything.
     """
-    import pandas as pd
-
     rest = pc.utf8_slice_codeunits(bm_tags, 11)
     parts = pc.extract_regex(rest, pattern=r"^(?P<head>[^:]*):(?P<tail>.+)$")
     head = pc.struct_field(parts, "head")
     tail = pc.struct_field(parts, "tail")
     typed = pc.fill_null(pc.is_in(head, value_set=pa.array(sorted(_TYPED_RELATIONS))), False)
     parent = pc.utf8_trim_whitespace(pc.if_else(typed, tail, rest))
-    rel = pc.if_else(typed, head, pa.scalar(None, pa.string()))
-    n_tag = len(bm_rows)
-    decl = pd.DataFrame(
-        {
-            "row": np.concatenate([bm_rows, card_rows]).astype(np.int64),
-            "parent": np.concatenate([parent.to_numpy(zero_copy_only=False), card_parents]),
-            "rel": np.concatenate([rel.to_numpy(zero_copy_only=False), np.full(len(card_rows), None, dtype=object)]),
-            "src": np.concatenate([np.full(n_tag, "tag", dtype=object), np.full(len(card_rows), "card_data", dtype=object)]),
-        }
-    )
-    decl = decl[decl["parent"].notna() & (decl["parent"] != "")]
-    decl["order"] = np.arange(len(decl))
-    g = decl.groupby(["row", "parent"], sort=False)
-    out = pd.DataFrame({"rel": g["rel"].first(), "src": g["src"].first(), "order": g["order"].min()}).reset_index()
-    out = out.sort_values(["row", "order"], kind="stable")
-    n_par = out.groupby("row")["parent"].transform("size").to_numpy()
-    relation = out["rel"].to_numpy(dtype=object)
-    untyped = pd.isna(relation)
-    relation = np.where(untyped, np.where(n_par >= 2, "merge", "unknown"), relation).astype(object)
+    rel_tag = pc.index_in(pc.if_else(typed, head, pa.scalar(None, pa.string())), value_set=pa.array(_REL_NAMES[:4].tolist()))
+    rel_code = np.concatenate([
+        pc.fill_null(rel_tag, -1).to_numpy(zero_copy_only=False).astype(np.int64),
+        np.full(len(card_rows), -1, dtype=np.int64),
+    ])
+    parents = pa.concat_arrays([parent, _str_array(card_parents)])
+    rows_all = np.concatenate([bm_rows, card_rows]).astype(np.int64)
+    is_tag = np.concatenate([np.ones(len(bm_rows), dtype=bool), np.zeros(len(card_rows), dtype=bool)])
+    ok = pc.and_(pc.is_valid(parents), pc.not_equal(parents, "")).to_numpy(zero_copy_only=False)
+    ok = np.asarray(ok, dtype=bool)
+    if not ok.all():
+        sel = np.flatnonzero(ok)
+        parents, rows_all, rel_code, is_tag = parents.take(pa.array(sel)), rows_all[sel], rel_code[sel], is_tag[sel]
+    enc = pc.dictionary_encode(parents)
+    pcode = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    key = rows_all * (len(enc.dictionary) + 1) + pcode
+    decl = np.arange(len(key))
+    # per (row, parent): first declaration (order, source), first typed relation
+    _, first = np.unique(key, return_index=True)
+    by_typed = np.lexsort((decl, rel_code < 0, key))  # typed before untyped, then declaration order
+    kt = key[by_typed]
+    head_of_key = np.ones(len(kt), dtype=bool)
+    head_of_key[1:] = kt[1:] != kt[:-1]
+    best_rel = rel_code[by_typed][head_of_key]  # aligned with np.unique's sorted keys
+    first_sorted = first  # np.unique returns keys sorted; first[i] is the first declaration of key i
+    rel_u = best_rel
+    src_u = is_tag[first_sorted]
+    row_u = rows_all[first_sorted]
+    pc_u = pcode[first_sorted]
+    order = np.lexsort((first_sorted, row_u))  # by row, then first declaration
+    row_u, pc_u, rel_u, src_u = row_u[order], pc_u[order], rel_u[order], src_u[order]
+    n_par = np.bincount(row_u, minlength=int(row_u.max(initial=-1)) + 1)[row_u] if len(row_u) else row_u
+    relation = np.where(rel_u >= 0, rel_u, np.where(n_par >= 2, 3, 4))  # merge / unknown
     if len(rel_rows):
-        over = pd.Series(rel_vals, index=rel_rows)
-        over = over[~over.index.duplicated(keep="last")]
-        o = over.reindex(out["row"].to_numpy()).to_numpy(dtype=object)
-        relation = np.where(pd.isna(o), relation, o).astype(object)
-    rows = out["row"].to_numpy(dtype=np.int64)
+        over = np.full(int(max(rel_rows.max(), row_u.max(initial=0))) + 1, -1, dtype=np.int64)
+        over[rel_rows] = pc.index_in(_str_array(rel_vals), value_set=pa.array(_REL_NAMES.tolist())).to_numpy(
+            zero_copy_only=False).astype(np.int64)
+        o = over[row_u]
+        relation = np.where(o >= 0, o, relation)
+    rows = row_u
+    parent_out = enc.dictionary.take(pa.array(pc_u)) if len(pc_u) else pa.array([], pa.string())
+    src_out = np.where(src_u, "tag", "card_data").astype(object)
     return pa.RecordBatch.from_arrays(
         [
-            pa.array(out["parent"].to_numpy(dtype=object), pa.string()),
+            parent_out,
             ids.take(pa.array(rows, type=pa.int64())) if len(rows) else pa.array([], pa.string()),
-            pa.array(relation, pa.string()),
-            pa.array(out["src"].to_numpy(dtype=object), pa.string()),
+            pa.array(_REL_NAMES[relation] if len(rows) else [], pa.string()),
+            pa.array(src_out, pa.string()),
             pa.array(rows, pa.int64()),
         ],
         schema=EDGE_SCHEMA.append(pa.field("row", pa.int64())),
@@ -526,20 +546,22 @@ def _describe(v: Any) -> str:
     return f"a {type(v).__name__} ({str(v)[:40]!r})"
 
 
-def _group_unique(rows: np.ndarray, vals: np.ndarray, n: int) -> pa.ListArray:
-    """Build a list<string> column of ``n`` rows from (row, value) pairs, de-duplicated, first-seen order."""
+def _group_unique(rows: np.ndarray, vals: pa.Array | np.ndarray, n: int) -> pa.ListArray:
+    """A list<string> column of ``n`` rows from (row, value) pairs: values de-duplicated within
+    a row, in order of first appearance; all on integer codes (no Python object per value)."""
+    vals = vals if isinstance(vals, pa.Array) else pa.array(vals, type=pa.string())
     if len(rows) == 0:
         return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, dtype=np.int32)), pa.array([], pa.string()))
-    import pandas as pd
-
-    pairs = pd.DataFrame({"r": rows, "v": pd.array(vals, dtype=object)}).drop_duplicates()
-    order = np.argsort(pairs["r"].to_numpy(), kind="stable")
-    rows = pairs["r"].to_numpy()[order]
-    vals = pairs["v"].to_numpy()[order]
-    counts = np.bincount(rows, minlength=n)
+    enc = pc.dictionary_encode(vals)
+    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    key = rows.astype(np.int64) * (len(enc.dictionary) + 1) + codes
+    _, first = np.unique(key, return_index=True)  # first occurrence of each (row, value)
+    first.sort()
+    order = first[np.argsort(rows[first], kind="stable")]  # by row, then appearance
+    counts = np.bincount(rows[order], minlength=n)
     offsets = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(counts, out=offsets[1:])
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(vals, type=pa.string()))
+    return pa.ListArray.from_arrays(pa.array(offsets), vals.take(pa.array(order)))
 
 
 def _timestamps(values: Any, id_at: Any, issues: Issues, name: str) -> pa.Array:
