@@ -10,10 +10,12 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "demo", help="family table, summary and tree pages for the bundled demo data",
         description="Writes, for the bundled synthetic demo snapshot: info.txt (summary and data "
-        "quality), families.csv (family table), and tree-*.html for the three largest families.",
+        "quality), families.csv (family table), tree-*.html for the three largest families, and "
+        "report/index.html (the offline HTML report, as 'hftree report' writes it).",
     )
     p.add_argument("-o", "--output", default="demo-out", metavar="DIR", help="output folder (default demo-out)")
     p.add_argument("--snapshot", metavar="DIR", help="use this snapshot instead of the bundled one")
+    p.add_argument("--no-report", action="store_true", help="skip the HTML report (report/)")
     p.set_defaults(run=run)
     return p
 
@@ -51,6 +53,14 @@ def run(args: argparse.Namespace) -> int:
     print(buf.getvalue(), end="")
     print("\ntop families")
     print(fam[["root", "descendants", "n_finetune", "n_adapter", "n_quantized", "n_merge", "depth"]].head(10).to_string(index=False))
-    print(f"\nwrote {out}/info.txt, {out}/families.csv ({len(fam):,} families) and "
-          + ", ".join(str(p) for p in pages))
+    report = ""
+    if not getattr(args, "no_report", False):
+        from hftree.report import write_report
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = write_report(snap, out / "report")
+        report = f" and the report {res.index} ({len(res.sections)} sections)"
+    print(f"\nwrote {out}/info.txt, {out}/families.csv ({len(fam):,} families), "
+          + ", ".join(str(p) for p in pages) + report)
     return 0

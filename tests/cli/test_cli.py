@@ -135,7 +135,8 @@ def test_demo_writes_table_and_trees(tmp_path):
     r = run("demo", "-o", str(tmp_path / "out"))
     assert r.returncode == 0, r.stderr
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert files == ["families.csv", "info.txt", "tree-1.html", "tree-2.html", "tree-3.html"]
+    assert files == ["families.csv", "info.txt", "report", "tree-1.html", "tree-2.html", "tree-3.html"]
+    assert (tmp_path / "out" / "report" / "index.html").exists()
 
 
 def test_python_dash_m_and_version():

@@ -1,0 +1,86 @@
+"""``hftree report``: the offline HTML report of a snapshot."""
+
+from __future__ import annotations
+
+import argparse
+
+from hftree.cli._common import add_relation_arg, load
+
+
+def _count(lo: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number >= {lo}, got {text!r}"
+            ) from None
+        if value < lo:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {lo}, got {text!r}")
+        return value
+
+    return parse
+
+
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "report",
+        help="write the offline HTML report of a snapshot (index.html + assets/)",
+        description="Writes DIR/index.html and DIR/assets/: overview counts and data-quality notes, a "
+        "sortable family table, interactive trees of the largest families, and a section per analysis "
+        "module that is installed (ecosystem, adoption, inheritance, ...). Opens offline.",
+    )
+    p.add_argument("snapshot", metavar="SNAPSHOT")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="DIR", help="report folder (created if needed)"
+    )
+    add_relation_arg(p)
+    p.add_argument(
+        "--top-trees",
+        type=_count(0),
+        default=5,
+        metavar="N",
+        help="interactive trees for the N largest families (default 5)",
+    )
+    p.add_argument(
+        "--max-nodes",
+        type=_count(1),
+        default=2000,
+        metavar="N",
+        help="node budget of each tree (default 2000)",
+    )
+    p.add_argument(
+        "--table-rows",
+        type=_count(1),
+        default=500,
+        metavar="N",
+        help="rows of the family table shown (the CSV has all; default 500)",
+    )
+    p.add_argument(
+        "--no-analyses", action="store_true", help="core sections only (no analysis modules)"
+    )
+    p.add_argument("--title", help="report title (default 'hftree report')")
+    p.set_defaults(run=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from hftree.report import write_report
+
+    res = write_report(
+        load(args.snapshot),
+        args.output,
+        relation=args.relation,
+        top_trees=args.top_trees,
+        max_nodes=args.max_nodes,
+        table_rows=args.table_rows,
+        analyses=not args.no_analyses,
+        title=args.title,
+    )
+    for s in res.sections:
+        line = f"  {s.id:<14} {s.status:<8} {s.seconds:6.1f} s"
+        print(line + (f"  {s.note}" if s.note else ""))
+    for u in res.unavailable:
+        print(f"  not included: {u}")
+    print(f"wrote {res.index} ({len(res.sections)} sections, {res.seconds:.1f} s)")
+    return 0

@@ -1,0 +1,277 @@
+"""Report sections of the analyses: each imports its module when it runs.
+
+A builder whose module is not installed raises ``ModuleNotFoundError`` naming
+an ``hftree.*`` module; :func:`~hftree.report.write_report` then omits the
+section and names it in the footer. One figure that fails does not fail its
+section: the section is marked ``partial`` and says which figure and why.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from hftree.report._html import e, kv_table, sortable_table
+
+if TYPE_CHECKING:
+    from hftree.report.build import Section, _Context
+
+__all__ = ["ANALYSES", "Analysis", "result_section"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A report section computed from the snapshot by an analysis module."""
+
+    id: str
+    title: str
+    module: str
+    build: Callable[[_Context], Section]
+
+
+class _Figures:
+    """Collects a section's figures; a failing figure becomes a note, not an exception."""
+
+    def __init__(self, ctx: _Context, prefix: str) -> None:
+        self.ctx, self.prefix = ctx, prefix
+        self.html: list[str] = []
+        self.files: list[str] = []
+        self.errors: list[str] = []
+
+    def add(
+        self,
+        name: str,
+        draw: Callable[[Any], Any],
+        caption: str,
+        size: tuple[float, float] = (7.0, 4.5),
+    ) -> None:
+        try:
+            h, f = self.ctx.figure(f"{self.prefix}-{name}", draw, caption=caption, size=size)
+        except Exception as exc:
+            self.errors.append(f"figure {name!r}: {type(exc).__name__}: {exc}")
+            return
+        self.html.append(h)
+        self.files.extend(f)
+
+    def section(self, sid: str, title: str, body: str) -> Section:
+        from hftree.report.build import Section
+
+        notes = "".join(f'<p class="err">Not drawn: {e(err)}</p>' for err in self.errors)
+        return Section(
+            sid,
+            title,
+            status="partial" if self.errors else "ok",
+            note="; ".join(self.errors),
+            figures=tuple(self.files),
+            body=body + notes + f'<div class="grid">{"".join(self.html)}</div>',
+        )
+
+
+def _frame_table(frame: pd.DataFrame, table_id: str, rows: int = 50) -> str:
+    frame = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
+    frame.columns = [str(c) for c in frame.columns]
+    return sortable_table(frame.head(rows), table_id=table_id)
+
+
+# --------------------------------------------------------------------------- ecosystem
+def _ecosystem(ctx: _Context) -> Section:
+    from hftree.ecosystem import (
+        ecosystem_stats,
+        plot_concentration,
+        plot_created_per_month,
+        plot_likes_downloads,
+        plot_shares,
+    )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        st = ecosystem_stats(ctx.G, relation=ctx.relation)
+    figs = _Figures(ctx, "ecosystem")
+    figs.add(
+        "license-classes",
+        lambda ax: plot_shares(st.license_class_shares, ax=ax),
+        "Share of models and of downloads by licence class.",
+    )
+    figs.add(
+        "tasks",
+        lambda ax: plot_shares(st.task_shares, ax=ax),
+        "Share of models and downloads by task.",
+    )
+    figs.add(
+        "likes-downloads",
+        lambda ax: plot_likes_downloads(ctx.G.models, ax=ax),
+        "Likes against downloads (log axes).",
+    )
+    figs.add(
+        "concentration",
+        lambda ax: plot_concentration(ctx.G.models, ax=ax),
+        "Lorenz curve of downloads across models.",
+    )
+    figs.add(
+        "created-per-month",
+        lambda ax: plot_created_per_month(st.created_by_license_class, ax=ax),
+        "Models created per month, by licence class.",
+        size=(9.0, 4.0),
+    )
+    rows = [(r.statistic, r.value, r.description) for r in st.summary.itertuples(index=False)]
+    body = (
+        f"<p>{e(st.n_selected)} of {e(st.n_total)} models ({e(st.selection_label)}).</p>"
+        + kv_table(rows, table_id="ecosystem-summary")
+    )
+    if st.family_concentration is not None and len(st.family_concentration):
+        body += "<h3>Downloads within families</h3>" + _frame_table(
+            st.family_concentration, "family-concentration", 30
+        )
+    return figs.section("ecosystem", "Ecosystem and downloads", body)
+
+
+# --------------------------------------------------------------------------- adoption
+def _adoption(ctx: _Context) -> Section:
+    from hftree.adoption import WSBFitter, fit_families, growth_series
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        counts = growth_series(ctx.G, min_descendants=5, relations=("finetune",))
+    if counts.empty:
+        return _Figures(ctx, "adoption").section(
+            "adoption",
+            "Adoption curves",
+            "<p>No root has five or more dated fine-tune descendants: nothing to fit.</p>",
+        )
+    final = counts.max(axis=1, skipna=True)
+    top = counts.loc[final.sort_values(ascending=False, kind="stable").index[:40]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fits = fit_families(top)
+    tab = fits.to_frame()
+    cols = [
+        c
+        for c in ("lam", "mu", "sigma", "r2", "final", "c_inf", "impact_time", "flags")
+        if c in tab
+    ]
+    figs = _Figures(ctx, "adoption")
+    figs.add(
+        "collapse",
+        lambda ax: fits.plot_collapse(ax=ax),
+        "Rescaled adoption curves of the identifiable families on one master curve.",
+    )
+    for i, root in enumerate(top.index[:4]):
+
+        def draw(ax: Any, root: Any = root) -> Any:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return WSBFitter().fit(top.loc[root]).plot(ax=ax)
+
+        figs.add(
+            f"fit-{i + 1}",
+            draw,
+            f"Cumulative fine-tunes of {root} and the fitted curve.",
+            size=(5.5, 3.6),
+        )
+    body = (
+        f"<p>Cumulative fine-tune descendants per month since each root's creation, fitted with the "
+        f"Wang–Song–Barabási curve, for the {len(top)} largest of {len(counts):,} roots with at least 5 "
+        f"dated fine-tunes. {int(tab.get('converged', pd.Series(dtype=bool)).sum()):,} fits converged.</p>"
+        + _frame_table(tab[cols], "adoption-fits", 40)
+    )
+    return figs.section("adoption", "Adoption curves", body)
+
+
+# --------------------------------------------------------------------------- inheritance
+def _inheritance(ctx: _Context) -> Section:
+    from hftree.traits import inheritance
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = inheritance(ctx.snapshot, ctx.G, samples=2000, n_boot=200, random_state=0)
+    figs = _Figures(ctx, "inheritance")
+    figs.add(
+        "kinship",
+        lambda ax: res.plot(ax=ax),
+        "Mean trait similarity by kinship, with 95 % bootstrap intervals.",
+        size=(9.0, 5.0),
+    )
+    wide = res.wide().round(3)
+    comp = res.comparisons_frame()
+    body = (
+        "<p>How similar related models are, trait by trait: parent and child, siblings, cousins … "
+        "against random pairs.</p>" + _frame_table(wide, "inheritance-means", 60)
+    )
+    if len(comp):
+        body += "<h3>Claims tested</h3>" + _frame_table(comp, "inheritance-claims", 60)
+    return figs.section("inheritance", "Trait inheritance", body)
+
+
+# --------------------------------------------------------------------------- drift
+def _drift(ctx: _Context) -> Section:
+    from hftree.drift import card_drift, license_audit, mutation_rates, transitions
+    from hftree.viz.figures import plot_mutation_rates
+
+    figs = _Figures(ctx, "drift")
+    parts: list[str] = []
+
+    def part(title: str, make: Callable[[], str]) -> None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parts.append(f"<h3>{e(title)}</h3>" + make())
+        except Exception as exc:  # one table failing leaves the others
+            figs.errors.append(f"{title}: {type(exc).__name__}: {exc}")
+
+    def rates() -> str:
+        r = mutation_rates(ctx.snapshot, ctx.G, n_boot=200, random_state=0)
+        figs.add("mutation", lambda ax: plot_mutation_rates(r, ax=ax),
+                 "Share of parent → child edges on which each trait changes, by relation.", size=(8.0, 4.2))
+        return _frame_table(r.wide().round(3), "drift-mutation")
+
+    def audit() -> str:
+        a = license_audit(ctx.snapshot, ctx.G)
+        return f"<p>{e(_short_repr(a))}</p>" + _frame_table(a.to_frame(), "drift-licenses", 30)
+
+    def cards() -> str:
+        return _frame_table(card_drift(ctx.snapshot, ctx.G, n_boot=200, random_state=0).to_frame(), "drift-cards")
+
+    def ordering() -> str:
+        o = transitions(ctx.snapshot, ctx.G, trait="license").ordering()
+        return ("<p>Licence values ordered so that most parent → child changes point forward.</p>"
+                + _frame_table(o.to_frame(), "drift-ordering", 20))
+
+    part("Mutation rates", rates)
+    part("Licence changes along edges", audit)
+    part("Card drift (parent vs child)", cards)
+    part("Ordering of licence values", ordering)
+    if not parts:
+        raise RuntimeError("; ".join(figs.errors))
+    return figs.section("drift", "Drift and mutation", "".join(parts))
+
+
+ANALYSES: tuple[Analysis, ...] = (
+    Analysis("ecosystem", "Ecosystem and downloads", "hftree.ecosystem", _ecosystem),
+    Analysis("adoption", "Adoption curves", "hftree.adoption", _adoption),
+    Analysis("inheritance", "Trait inheritance", "hftree.traits", _inheritance),
+    Analysis("drift", "Drift and mutation", "hftree.drift", _drift),
+)
+
+
+# --------------------------------------------------------------------------- given results
+def result_section(ctx: _Context, sid: str, title: str, result: Any) -> Section:
+    """A section for a result computed elsewhere (e.g. a data-kernel comparison):
+    its ``to_frame()`` as a table and its ``plot()`` as a figure, where it has them."""
+    figs = _Figures(ctx, sid)
+    body = f"<p><code>{e(type(result).__name__)}</code>: {e(_short_repr(result))}</p>"
+    if callable(getattr(result, "to_frame", None)):
+        frame = result.to_frame()
+        if isinstance(frame, pd.DataFrame):
+            body += _frame_table(frame, f"{sid}-table", 50)
+    if callable(getattr(result, "plot", None)):
+        figs.add("plot", lambda ax: result.plot(ax=ax), title)
+    return figs.section(sid, title, body)
+
+
+def _short_repr(obj: Any, n: int = 400) -> str:
+    text = " ".join(repr(obj).split())
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -1,0 +1,567 @@
+"""``write_report``: one offline HTML report of a snapshot (index.html + assets/)."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from hftree._version import __version__
+from hftree.report._html import e, hub_url, kv_table, page, sortable_table
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from hftree.ingest import Snapshot
+    from hftree.lineage.graph import LineageGraph
+
+__all__ = ["CORE_SECTIONS", "ReportResult", "Section", "write_report"]
+
+#: Sections every report has, in order (analysis sections follow when available).
+CORE_SECTIONS: tuple[str, ...] = ("overview", "quality", "families", "trees")
+
+_FAMILY_COLUMNS = [
+    "root",
+    "descendants",
+    "n_finetune",
+    "n_adapter",
+    "n_quantized",
+    "n_merge",
+    "n_unknown",
+    "children",
+    "depth",
+    "authors",
+    "shared_descendants",
+    "family_downloads",
+    "top_descendant_share",
+    "root_license",
+    "license_differs_share",
+    "root_created_at",
+    "days_to_first_child",
+    "new_90d",
+]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the report.
+
+    Attributes
+    ----------
+    id, title : str
+        Anchor (``<section id=...>``) and heading.
+    status : {"ok", "partial", "error"}
+        ``partial``: some figure could not be drawn; ``error``: the analysis
+        raised. The section says which and why.
+    note : str
+        What failed ("" when ok).
+    figures : tuple of str
+        Files written to ``assets/`` (PNG and SVG).
+    seconds : float
+        Time spent building the section.
+    """
+
+    id: str
+    title: str
+    status: str = "ok"
+    note: str = ""
+    figures: tuple[str, ...] = ()
+    seconds: float = 0.0
+    body: str = field(default="", repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What :func:`write_report` wrote."""
+
+    index: Path
+    sections: tuple[Section, ...]
+    unavailable: tuple[str, ...]
+    seconds: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per section: id, title, status, note, figures."""
+        return pd.DataFrame(
+            [
+                {
+                    "id": s.id,
+                    "title": s.title,
+                    "status": s.status,
+                    "note": s.note,
+                    "figures": len(s.figures),
+                    "seconds": round(s.seconds, 2),
+                }
+                for s in self.sections
+            ]
+        )
+
+    def __repr__(self) -> str:
+        ok = sum(s.status == "ok" for s in self.sections)
+        return (
+            f"<ReportResult {self.index}: {ok}/{len(self.sections)} sections ok"
+            + (f", unavailable: {', '.join(self.unavailable)}" if self.unavailable else "")
+            + ">"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p>Report <code>{e(self.index)}</code></p>" + self.to_frame().to_html(
+            index=False, escape=True
+        )
+
+
+class _Context:
+    """What the section builders share: the data, computed once, and the asset writer."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        G: LineageGraph,
+        assets: Path,
+        *,
+        relation: Any,
+        top_trees: int,
+        max_nodes: int,
+        table_rows: int,
+    ) -> None:
+        self.snapshot = snapshot
+        self.G = G
+        self.assets = assets
+        self.relation = relation
+        self.top_trees = top_trees
+        self.max_nodes = max_nodes
+        self.table_rows = table_rows
+        self._families: pd.DataFrame | None = None
+        self._summary: dict | None = None
+        self.written: list[str] = []
+        self.tree_links: dict[str, str] = {}
+
+    @property
+    def families(self) -> pd.DataFrame:
+        if self._families is None:
+            from hftree.families import family_stats
+
+            self._families = family_stats(self.G, relation=self.relation)
+        return self._families
+
+    @property
+    def summary(self) -> dict:
+        if self._summary is None:
+            from hftree.cli.info import summary
+
+            self._summary = summary(self.snapshot)
+        return self._summary
+
+    def write_text(self, name: str, text: str) -> str:
+        _atomic_write(self.assets / name, text.encode("utf-8"))
+        self.written.append(name)
+        return f"assets/{name}"
+
+    def figure(
+        self,
+        name: str,
+        draw: Callable[[Axes], Any],
+        *,
+        caption: str,
+        size: tuple[float, float] = (7.0, 4.5),
+    ) -> tuple[str, list[str]]:
+        """Draw on a fresh matplotlib Figure (no pyplot state), save PNG + SVG, return HTML and files."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=size, layout="constrained")
+        ax = fig.add_subplot()
+        draw(ax)
+        files = []
+        for ext, dpi in (("png", 110), ("svg", 72)):
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=f".{ext}", dir=self.assets)
+            os.close(fd)
+            try:
+                fig.savefig(tmp, format=ext, dpi=dpi)
+                _readable(tmp)
+                os.replace(tmp, self.assets / f"{name}.{ext}")
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            files.append(f"{name}.{ext}")
+        self.written.extend(files)
+        html_ = (
+            f'<figure><img src="assets/{e(name)}.png" alt="{e(caption)}">'
+            f'<figcaption>{e(caption)} <a href="assets/{e(name)}.svg">SVG</a></figcaption></figure>'
+        )
+        return html_, files
+
+
+def _readable(path: str | Path) -> None:
+    """mkstemp makes 0600 files; give the report the usual permissions (0666 less the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        _readable(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- core sections
+def _overview(ctx: _Context) -> Section:
+    s = ctx.summary
+    rows = [
+        ("models", s["models"], "records in the snapshot"),
+        ("external parents", s["external_parents"], "named as a base model, no record"),
+        ("model cards", s["cards"], "README texts"),
+        ("lineage edges", s["edges"], f"declared {s['declared_edges']:,}"),
+        ("models with a parent", s["models_with_parent"], ""),
+        ("roots with descendants", s["roots_with_descendants"], "families"),
+        ("isolated models", s["isolated_models"], "no parent, no child"),
+    ]
+    total = max(sum(s["edges_by_relation"].values()), 1)
+    rel_rows = "".join(
+        f'<tr><th scope="row">{e(r)}</th><td class="num">{k:,}</td><td class="num">{k / total:.1%}</td>'
+        f'<td><span class="bar" style="width:{round(240 * k / total)}px"></span></td></tr>'
+        for r, k in s["edges_by_relation"].items()
+    )
+    sizes = "".join(
+        f'<tr><th scope="row">{e(r["descendants"])}</th><td class="num">{r["families"]:,}</td>'
+        f'<td class="num">{r["share"]:.1%}</td></tr>'
+        for r in s["family_sizes"]
+    )
+    largest = "".join(
+        f'<li><a href="{e(hub_url(f["root"]))}" rel="noopener noreferrer" target="_blank">{e(f["root"])}</a>'
+        f" — {f['descendants']:,} descendants"
+        + (
+            f' (<a href="{e(ctx.tree_links[f["root"]])}" class="tv">tree</a>)'
+            if f["root"] in ctx.tree_links
+            else ""
+        )
+        + "</li>"
+        for f in s["largest_families"]
+    )
+    sources = "".join(f"<li><code>{e(src)}</code></li>" for src in s["sources"])
+    body = (
+        f"<p>Snapshot taken <b>{e(s['snapshot_time'])}</b> from:</p><ul>{sources}</ul>"
+        f'<div class="grid"><div><h3>Counts</h3>{kv_table(rows, table_id="counts")}</div>'
+        f'<div><h3>Edges by relation</h3><table class="kv" id="relations">{rel_rows}</table>'
+        f'<h3>Family sizes (descendants)</h3><table class="kv">{sizes}</table></div>'
+        f"<div><h3>Largest families</h3><ol>{largest}</ol></div></div>"
+    )
+    return Section("overview", "Overview", body=body)
+
+
+_QUALITY_NOTES = {
+    "duplicate_ids_dropped": "records of an id seen before (the later record was kept)",
+    "skipped_lines": "input lines that could not be read",
+    "invalid_base_model_fields": "base_model values that are not model ids",
+    "ignored_values": "values of the wrong type, left out",
+    "declared_edges": "parent links declared by the models",
+    "self_loops": "models naming themselves as base model (dropped)",
+    "external_nodes": "parents without a record in the snapshot",
+    "external_children": "children without a record (from edge lists)",
+    "duplicate_edges": "parent links declared twice (merged)",
+    "cycles_broken": "edges removed to break cycles",
+    "near_miss_ids": "parent ids equal to a model id up to letter case (not joined)",
+}
+
+
+def _quality(ctx: _Context) -> Section:
+    s = ctx.summary
+    items = {**s["import_quality"], **s["graph_quality"]}
+    rows = [(k, v, _QUALITY_NOTES.get(k, "")) for k, v in items.items()]
+    notes = []
+    if ctx.snapshot.manifest.get("synthetic"):
+        notes.append(
+            '<p class="warn">This snapshot is <b>synthetic</b> (generated by hftree for demos and '
+            "tests): its numbers describe no real model.</p>"
+        )
+    flagged = [
+        k for k, v in items.items() if isinstance(v, int) and v and k not in ("declared_edges",)
+    ]
+    notes.append(
+        "<p>Nothing to flag: every record was read and every link joined.</p>"
+        if not flagged
+        else f'<p class="warn">Flagged: {e(", ".join(flagged))}.</p>'
+    )
+    examples = "".join(
+        f"<li>cycle broken: removed <code>{e(c['parent'])}</code> → <code>{e(c['child'])}</code></li>"
+        for c in s["cycle_edges_removed"]
+    ) + "".join(
+        f"<li>near-miss id (not joined): <code>{e(n['external'])}</code> ~ <code>{e(n['model'])}</code></li>"
+        for n in s["near_miss_examples"]
+    )
+    m = ctx.G.models
+    cover = []
+    for col, what in (
+        ("created_at", "creation time"),
+        ("license", "licence"),
+        ("pipeline_tag", "task"),
+        ("downloads", "downloads"),
+        ("likes", "likes"),
+    ):
+        if col in m:
+            share = float(m[col].notna().mean()) if len(m) else float("nan")
+            cover.append(
+                (
+                    f"models with {what}",
+                    f"{share:.1%}",
+                    f"{int(m[col].notna().sum()):,} of {len(m):,}",
+                )
+            )
+    body = (
+        "".join(notes)
+        + f'<div class="grid"><div><h3>Import and graph checks</h3>{kv_table(rows, table_id="quality-table")}</div>'
+        + f"<div><h3>Field coverage</h3>{kv_table(cover)}</div></div>"
+        + (f"<h3>Examples</h3><ul>{examples}</ul>" if examples else "")
+    )
+    return Section("quality", "Data quality", body=body)
+
+
+def _families_section(ctx: _Context) -> Section:
+    from hftree.viz.figures import plot_family_sizes, plot_relation_mix
+
+    fam = ctx.families
+    csv = ctx.write_text("families.csv", fam.to_csv(index=False))
+    cols = [c for c in _FAMILY_COLUMNS if c in fam]
+    shown = fam[cols].head(ctx.table_rows)
+    figs: list[str] = []
+    fig_html = []
+    if len(fam):
+        h, f = ctx.figure(
+            "family-sizes",
+            lambda ax: plot_family_sizes(ctx.G, ax=ax, by_relation=True),
+            caption="Share of families with at least s descendants (log-log), all relations "
+            "and each relation's edges alone.",
+        )
+        fig_html.append(h)
+        figs += f
+        h, f = ctx.figure(
+            "relation-mix",
+            lambda ax: plot_relation_mix(fam, ax=ax, top=15),
+            caption="How the descendants of the 15 largest families split by relation.",
+            size=(7.0, 5.0),
+        )
+        fig_html.append(h)
+        figs += f
+    body = (
+        f"<p>{len(fam):,} families (roots with at least one descendant). The table lists the "
+        f'{len(shown):,} largest; click a header to sort. Full table: <a href="{e(csv)}">families.csv</a>. '
+        '<label>Filter roots: <input id="famfilter" size="30"></label></p>'
+        + sortable_table(shown, table_id="families", links=ctx.tree_links, hub_column="root")
+        + f'<div class="grid">{"".join(fig_html)}</div>'
+    )
+    return Section("families", "Families", figures=tuple(figs), body=body)
+
+
+def _trees(ctx: _Context) -> Section:
+    from hftree.viz.tree import tree_html
+
+    fam = ctx.families
+    roots = fam["root"].head(ctx.top_trees).astype(str).tolist()
+    if not roots:
+        why = (
+            "Tree viewers are switched off (top_trees=0)."
+            if ctx.top_trees == 0
+            else "No family has descendants."
+        )
+        return Section("trees", "Family trees", body=f"<p>{why}</p>")
+    options, links = [], []
+    for i, root in enumerate(roots, 1):
+        href = ctx.tree_links[root]
+        pg = tree_html(
+            ctx.G, root, relation=ctx.relation, max_nodes=ctx.max_nodes, cards=ctx.snapshot.cards
+        )
+        _atomic_write(ctx.assets / Path(href).name, pg.html.encode("utf-8"))
+        ctx.written.append(Path(href).name)
+        label = f"{i}. {root} ({pg.models - 1:,} descendants" + (
+            f", {pg.collapsed:,} folded)" if pg.collapsed else ")"
+        )
+        options.append(f'<option value="{e(href)}">{e(label)}</option>')
+        links.append(f'<li><a href="{e(href)}">{e(label)}</a></li>')
+    body = (
+        f"<p>Interactive trees of the {len(roots)} largest families (vis-network, inlined: they work offline). "
+        "Search a model, filter by depth or relation, switch the colouring; click a node for details and a "
+        "link to its Hub page.</p>"
+        f'<label>Family: <select id="treepick">{"".join(options)}</select></label> '
+        f'<a id="treeopen" href="{e(ctx.tree_links[roots[0]])}">open in its own page</a>'
+        f'<iframe class="tree" id="treeframe" title="family tree" src="{e(ctx.tree_links[roots[0]])}"></iframe>'
+        f'<ol class="muted">{"".join(links)}</ol>'
+    )
+    return Section("trees", "Family trees", body=body)
+
+
+def _given(ctx: _Context, *, sid: str, title: str, result: Any, build: Callable[..., Section]) -> Section:
+    return build(ctx, sid, title, result)
+
+
+# --------------------------------------------------------------------------- driver
+def write_report(
+    snapshot: Snapshot,
+    out_dir: str | os.PathLike[str],
+    *,
+    relation: str | list[str] | tuple[str, ...] | None = None,
+    top_trees: int = 5,
+    max_nodes: int = 2000,
+    table_rows: int = 500,
+    analyses: bool = True,
+    results: Mapping[str, Any] | None = None,
+    title: str | None = None,
+) -> ReportResult:
+    """Write an offline HTML report of ``snapshot`` to ``out_dir`` (``index.html`` + ``assets/``).
+
+    Sections: overview counts, data-quality notes, a sortable family table with
+    the family-size and relation-mix figures, interactive trees of the largest
+    families, then one section per analysis module that is installed
+    (ecosystem and downloads, adoption curves, inheritance, drift, data
+    kernels). A missing analysis module omits its section (the footer names
+    it); an analysis that fails shows its error in its section instead of
+    stopping the report.
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+        From :func:`hftree.ingest.load_snapshot` or :func:`hftree.ingest.import_sources`.
+    out_dir : path
+        Created if needed; ``index.html`` and ``assets/*`` are replaced file by
+        file (each written to a temporary file, then renamed), other files are
+        left alone.
+    relation : str or list of str, optional
+        Define families by these edges only.
+    top_trees : int
+        Interactive trees for this many of the largest families.
+    max_nodes : int
+        Node budget of each tree (see :func:`hftree.viz.tree.tree_html`).
+    table_rows : int
+        Rows of the family table shown (the CSV has all).
+    analyses : bool
+        Add the analysis sections (False: the core sections only).
+    results : mapping of str to result, optional
+        Results computed elsewhere that the snapshot alone cannot give (e.g. a
+        :class:`hftree.kernels.KernelComparison`, which needs embeddings):
+        each becomes a section titled by its key, with the result's
+        ``to_frame()`` table and ``plot()`` figure.
+    title : str, optional
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    ValueError
+        ``top_trees``, ``max_nodes`` or ``table_rows`` out of range.
+    """
+    from hftree.lineage import LineageGraph
+    from hftree.report.analyses import ANALYSES, result_section
+
+    for name, value, lo in (
+        ("top_trees", top_trees, 0),
+        ("max_nodes", max_nodes, 1),
+        ("table_rows", table_rows, 1),
+    ):
+        if not isinstance(value, int | np.integer) or value < lo:
+            raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    assets = out / "assets"
+    assets.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        G = LineageGraph.from_snapshot(snapshot)
+    ctx = _Context(
+        snapshot,
+        G,
+        assets,
+        relation=relation,
+        top_trees=top_trees,
+        max_nodes=max_nodes,
+        table_rows=table_rows,
+    )
+    ctx.tree_links = {
+        str(r): f"assets/tree-{i}.html"
+        for i, r in enumerate(ctx.families["root"].head(top_trees).astype(str), 1)
+    }
+
+    sections: list[Section] = []
+    unavailable: list[str] = []
+    builders: list[tuple[str, str, Callable[[_Context], Section]]] = [
+        ("overview", "Overview", _overview),
+        ("quality", "Data quality", _quality),
+        ("families", "Families", _families_section),
+        ("trees", "Family trees", _trees),
+    ]
+    if analyses:
+        builders += [(a.id, a.title, a.build) for a in ANALYSES]
+    for i, (name, res) in enumerate((results or {}).items(), 1):
+        builders.append((f"result-{i}", str(name), functools.partial(_given, sid=f"result-{i}", title=str(name),
+                                                                      result=res, build=result_section)))
+    for sid, stitle, build in builders:
+        t1 = time.perf_counter()
+        try:
+            sections.append(dataclasses.replace(build(ctx), seconds=time.perf_counter() - t1))
+        except ModuleNotFoundError as exc:
+            if sid in CORE_SECTIONS or not (exc.name or "").startswith("hftree."):
+                raise
+            unavailable.append(f"{stitle} ({exc.name} is not available)")
+        except Exception as exc:  # an analysis failing must not lose the rest of the report
+            if sid in CORE_SECTIONS:
+                raise
+            warnings.warn(
+                f"report section {sid!r} failed: {type(exc).__name__}: {exc}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            sections.append(
+                Section(
+                    sid,
+                    stitle,
+                    status="error",
+                    note=f"{type(exc).__name__}: {exc}",
+                    seconds=time.perf_counter() - t1,
+                    body=f'<p class="err">This analysis failed: {e(type(exc).__name__)}: '
+                    f"{e(exc)}</p>",
+                )
+            )
+
+    s = ctx.summary
+    nav = "".join(f'<a href="#{e(sec.id)}">{e(sec.title)}</a>' for sec in sections)
+    body = "".join(
+        f'<section id="{e(sec.id)}" data-status="{e(sec.status)}"><h2>{e(sec.title)}</h2>{sec.body}</section>'
+        for sec in sections
+    )
+    seconds = time.perf_counter() - t0
+    footer = (
+        f"Written by hftree {e(__version__)} in {seconds:.1f} s. Works offline: no file of this report "
+        "loads anything from the network."
+        + (f" Not in this report: {e('; '.join(unavailable))}." if unavailable else "")
+    )
+    index = out / "index.html"
+    _atomic_write(
+        index,
+        page(
+            title=title or "hftree report",
+            subtitle=e(
+                f"{s['models']:,} models, {s['edges']:,} lineage edges, "
+                f"{s['roots_with_descendants']:,} families; snapshot {s['snapshot_time']}"
+            ),
+            nav=nav,
+            body=body,
+            footer=footer,
+        ).encode("utf-8"),
+    )
+    return ReportResult(index, tuple(sections), tuple(unavailable), seconds)
