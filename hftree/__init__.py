@@ -20,6 +20,7 @@ from hftree.errors import (
     ModelNotFoundError,
     SnapshotError,
 )
+from hftree.ecosystem import ecosystem_stats
 from hftree.families import family_members, family_stats
 from hftree.ingest import Snapshot, import_sources, load_snapshot
 from hftree.lineage import (
@@ -52,6 +53,7 @@ __all__ = [
     "children",
     "datasets",
     "descendants",
+    "ecosystem_stats",
     "family_members",
     "family_stats",
     "generations",

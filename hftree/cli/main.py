@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hftree.cli.info",
     "hftree.cli.families",
     "hftree.cli.tree",
+    "hftree.cli.ecosystem",
     "hftree.cli.report",
 )
 

@@ -1,0 +1,306 @@
+"""Who and what holds the models and the downloads: shares by licence, creator, task and library.
+
+Every share table lists the ``n_values`` most common values of a column, then
+``(other)`` (all remaining values together) and ``(none)`` (models without a
+value), so the shares of a table always add up to 1 — by model count, by
+downloads and by likes. A model without a download (like) count adds nothing
+to the downloads (likes) but still counts as a model.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from hftree.ecosystem._data import NONE, OTHER, categories, check_table, nonnegative
+from hftree.ecosystem.licenses import LICENSE_CLASSES, PERMISSIVE, license_class
+from hftree.errors import InputFormatError
+
+__all__ = [
+    "SHARE_COLUMNS",
+    "license_class_shares",
+    "license_shares",
+    "permissive_share",
+    "share_table",
+]
+
+RankBy = Literal["models", "downloads", "likes"]
+_RANK_BY = ("models", "downloads", "likes")
+
+#: Columns of a share table after the value column (named after the model-table column).
+SHARE_COLUMNS: dict[str, str] = {
+    "kind": "'value' (one of the top values), 'other' (the rest together) or 'none' (no value)",
+    "n_values": "distinct values in the row (1 for a top value)",
+    "models": "number of models",
+    "model_share": "models / all models",
+    "downloads": "downloads summed over the models",
+    "download_share": "downloads / all downloads",
+    "likes": "likes summed over the models",
+    "like_share": "likes / all likes",
+}
+
+
+def _check_rank_by(rank_by: str) -> None:
+    if rank_by not in _RANK_BY:
+        raise InputFormatError(
+            f"rank_by must be one of {', '.join(_RANK_BY)}; got {rank_by!r}", field="rank_by"
+        )
+
+
+def _check_n_values(n_values: int | None) -> None:
+    if n_values is not None and (
+        isinstance(n_values, bool) or not isinstance(n_values, int | np.integer) or n_values < 0
+    ):
+        raise InputFormatError(
+            f"n_values must be an integer >= 0 or None; got {n_values!r}", field="n_values"
+        )
+
+
+def _counts(models: pd.DataFrame, name: str) -> np.ndarray:
+    """Counts of column ``name``, 0 where missing (a missing count adds nothing to a sum)."""
+    return np.nan_to_num(nonnegative(models, name), nan=0.0)
+
+
+def _shares(num: np.ndarray, total: float) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num / total if total > 0 else np.full(len(num), np.nan)
+
+
+def _share_frame(
+    codes: np.ndarray,
+    labels: np.ndarray,
+    downloads: np.ndarray,
+    likes: np.ndarray,
+    *,
+    name: str,
+    n_values: int | None,
+    rank_by: str,
+) -> pd.DataFrame:
+    """The share table from category codes (−1 = missing) and per-model counts (0 where missing)."""
+    k = len(labels)
+    valid = codes >= 0
+    c = codes[valid]
+    dl, lk = downloads, likes
+    cnt = np.bincount(c, minlength=k)
+    dsum = np.bincount(c, weights=dl[valid], minlength=k)
+    lsum = np.bincount(c, weights=lk[valid], minlength=k)
+    present = np.flatnonzero(cnt > 0)
+    key = {"models": cnt, "downloads": dsum, "likes": lsum}[rank_by][present]
+    label_rank = np.argsort(np.argsort(labels[present].astype(str), kind="stable"), kind="stable")
+    order = present[np.lexsort((label_rank, -cnt[present], -key))]
+    top = order if n_values is None else order[:n_values]
+    rest = order[len(top) :]
+
+    values = [*labels[top].tolist(), OTHER, NONE]
+    kinds = ["value"] * len(top) + ["other", "none"]
+    n_vals = [1] * len(top) + [len(rest), 0]
+    models = np.concatenate([cnt[top], [cnt[rest].sum(), (~valid).sum()]]).astype(np.int64)
+    dls = np.concatenate([dsum[top], [dsum[rest].sum(), dl[~valid].sum()]])
+    lks = np.concatenate([lsum[top], [lsum[rest].sum(), lk[~valid].sum()]])
+    frame = pd.DataFrame(
+        {
+            name: pd.array(values, dtype="string"),
+            "kind": kinds,
+            "n_values": np.asarray(n_vals, dtype=np.int64),
+            "models": models,
+            "model_share": _shares(models.astype(float), float(len(codes))),
+            "downloads": np.rint(dls).astype(np.int64),
+            "download_share": _shares(dls, float(dl.sum())),
+            "likes": np.rint(lks).astype(np.int64),
+            "like_share": _shares(lks, float(lk.sum())),
+        }
+    )
+    frame.attrs["column"] = name
+    frame.attrs["rank_by"] = rank_by
+    return frame
+
+
+def share_table(
+    models: pd.DataFrame,
+    column: str,
+    *,
+    n_values: int | None = 10,
+    rank_by: RankBy = "models",
+) -> pd.DataFrame:
+    """Share of models, downloads and likes held by each value of ``column``.
+
+    Parameters
+    ----------
+    models : pandas.DataFrame
+        A model table (needs ``column``; ``downloads`` and ``likes`` if present).
+    column : str
+        A column of single values: ``license``, ``author``, ``pipeline_tag``,
+        ``library_name``, ...
+    n_values : int or None
+        List this many values one by one (``None``: all of them); the rest are
+        summed in the ``(other)`` row.
+    rank_by : {"models", "downloads", "likes"}
+        Which values are listed: the most common by model count, by downloads
+        or by likes (ties: more models, then alphabetical).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The value column, then :data:`SHARE_COLUMNS`; the last two rows are
+        ``(other)`` and ``(none)``, and each share column sums to 1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> models = pd.DataFrame({"id": list("abcde"),
+    ...                        "license": ["mit", "mit", "gpl-3.0", None, "cc0-1.0"],
+    ...                        "downloads": [10, 30, 50, 10, 0], "likes": [1, 0, 2, 1, 0]})
+    >>> t = share_table(models, "license", n_values=1)
+    >>> t[["license", "models", "model_share", "download_share"]]
+       license  models  model_share  download_share
+    0      mit       2          0.4             0.4
+    1  (other)       2          0.4             0.5
+    2   (none)       1          0.2             0.1
+    """
+    check_table(models, column)
+    _check_rank_by(rank_by)
+    _check_n_values(n_values)
+    codes, labels = categories(models, column)
+    return _share_frame(
+        codes,
+        labels,
+        _counts(models, "downloads"),
+        _counts(models, "likes"),
+        name=column,
+        n_values=n_values,
+        rank_by=rank_by,
+    )
+
+
+def _with_license_class(frame: pd.DataFrame, rest_classes: set[str]) -> pd.DataFrame:
+    cls = [
+        license_class(v) if k == "value" else None
+        for v, k in zip(frame["license"], frame["kind"], strict=True)
+    ]
+    cls[-2] = (
+        next(iter(rest_classes)) if len(rest_classes) == 1 else ("mixed" if rest_classes else None)
+    )
+    cls[-1] = "none"
+    frame.insert(1, "license_class", pd.array(cls, dtype="string"))
+    return frame
+
+
+def license_shares(
+    models: pd.DataFrame, *, n_values: int | None = 10, rank_by: RankBy = "models"
+) -> pd.DataFrame:
+    """:func:`share_table` of the ``license`` column, with the class of each licence.
+
+    The ``license_class`` column (see :func:`~hftree.ecosystem.licenses.license_class`)
+    is ``mixed`` on the ``(other)`` row when the remaining licences fall in several classes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> models = pd.DataFrame({"id": list("abc"), "license": ["mit", "llama3", None],
+    ...                        "downloads": [5, 15, 0]})
+    >>> license_shares(models)[["license", "license_class", "models", "download_share"]]
+       license license_class  models  download_share
+    0   llama3     community       1            0.75
+    1      mit    permissive       1            0.25
+    2  (other)          <NA>       0            0.00
+    3   (none)          none       1            0.00
+    """
+    check_table(models, "license")
+    _check_rank_by(rank_by)
+    _check_n_values(n_values)
+    codes, labels = categories(models, "license")
+    frame = _share_frame(
+        codes,
+        labels,
+        _counts(models, "downloads"),
+        _counts(models, "likes"),
+        name="license",
+        n_values=n_values,
+        rank_by=rank_by,
+    )
+    return _license_frame(frame, codes, labels)
+
+
+def _license_frame(frame: pd.DataFrame, codes: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
+    shown = set(frame.loc[frame["kind"] == "value", "license"].tolist())
+    used = np.unique(codes[codes >= 0])
+    rest = {license_class(lbl) for lbl in labels[used].tolist() if lbl not in shown}
+    return _with_license_class(frame, rest)
+
+
+def _class_codes(codes: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Index into :data:`LICENSE_CLASSES` of every model's licence."""
+    index = {c: i for i, c in enumerate(LICENSE_CLASSES)}
+    of_label = np.array(
+        [index[license_class(lbl)] for lbl in labels.tolist()] + [index["none"]], dtype=np.int64
+    )
+    return of_label[codes]  # −1 picks the trailing "none"
+
+
+def _class_frame(
+    codes: np.ndarray, labels: np.ndarray, downloads: np.ndarray, likes: np.ndarray
+) -> pd.DataFrame:
+    """Shares of the licence classes; ``downloads``/``likes`` are 0 where missing."""
+    cc = _class_codes(codes, labels)
+    k = len(LICENSE_CLASSES)
+    dl, lk = downloads, likes
+    cnt = np.bincount(cc, minlength=k)
+    dsum = np.bincount(cc, weights=dl, minlength=k)
+    lsum = np.bincount(cc, weights=lk, minlength=k)
+    n_lic = np.bincount(
+        _class_codes(np.arange(len(labels)), labels)[np.unique(codes[codes >= 0])], minlength=k
+    )
+    return pd.DataFrame(
+        {
+            "license_class": pd.array(LICENSE_CLASSES, dtype="string"),
+            "n_licenses": n_lic.astype(np.int64),
+            "models": cnt.astype(np.int64),
+            "model_share": _shares(cnt.astype(float), float(len(codes))),
+            "downloads": np.rint(dsum).astype(np.int64),
+            "download_share": _shares(dsum, float(dl.sum())),
+            "likes": np.rint(lsum).astype(np.int64),
+            "like_share": _shares(lsum, float(lk.sum())),
+        }
+    )
+
+
+def license_class_shares(models: pd.DataFrame) -> pd.DataFrame:
+    """Share of models, downloads and likes in each licence class.
+
+    One row per class of :data:`~hftree.ecosystem.licenses.LICENSE_CLASSES`
+    (``permissive``, ``copyleft``, ``non-commercial``, ``community``, ``other``,
+    ``none``), always all six; ``n_licenses`` counts the distinct licence ids
+    seen in the class.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> models = pd.DataFrame({"id": list("abcd"),
+    ...                        "license": ["mit", "apache-2.0", "gpl-3.0", None],
+    ...                        "downloads": [60, 20, 20, 0]})
+    >>> license_class_shares(models)[["license_class", "models", "model_share", "download_share"]]
+        license_class  models  model_share  download_share
+    0      permissive       2         0.50             0.8
+    1        copyleft       1         0.25             0.2
+    2  non-commercial       0         0.00             0.0
+    3       community       0         0.00             0.0
+    4           other       0         0.00             0.0
+    5            none       1         0.25             0.0
+    """
+    check_table(models, "license")
+    codes, labels = categories(models, "license")
+    return _class_frame(codes, labels, _counts(models, "downloads"), _counts(models, "likes"))
+
+
+def permissive_share(models: pd.DataFrame) -> tuple[float, float]:
+    """Share of models and share of downloads under a permissive licence.
+
+    >>> import pandas as pd
+    >>> models = pd.DataFrame({"id": ["a", "b"], "license": ["mit", None], "downloads": [3, 1]})
+    >>> permissive_share(models)
+    (0.5, 0.75)
+    """
+    row = license_class_shares(models).set_index("license_class").loc[PERMISSIVE]
+    return float(row["model_share"]), float(row["download_share"])
