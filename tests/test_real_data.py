@@ -55,7 +55,7 @@ def test_hub_families_imports_completely(shared):
 
 
 def test_hub_families_crawl_edges(shared):
-    snap, G = _load(shared / "hub-families" / "crawl_edges.csv")
+    snap, _ = _load(shared / "hub-families" / "crawl_edges.csv")
     assert len(snap.edges) > 6000
     assert not any(p.startswith("https://") for p in snap.edges["child"])
 
@@ -63,6 +63,7 @@ def test_hub_families_crawl_edges(shared):
 def test_hub_2022_imports_completely_with_card_lineage(shared):
     d = shared / "hub-2022"
     snap, G = _load(d / "models.jsonl.gz", d / "cards.jsonl.gz")
+    assert G.n_edges == len(snap.edges)  # no self-loops, duplicates or cycles in this dump
     assert len(snap.models) == 29432 and len(snap.cards) == 16245
     assert snap.data_quality["skipped_lines"] == 0
     assert (snap.edges["source"] == "card_text").all() and len(snap.edges) > 1000

@@ -215,7 +215,6 @@ class RecordBatcher:
         pointing into ``models``.
         """
         recs, lines = self._ids(recs, lines)
-        n = len(recs)
         ids = [r["id"] for r in recs]
         # the distinct key sets of the block (few): known/unknown keys are sorted once per shape
         shapes: dict[tuple[str, ...], tuple[str, ...]] = {}

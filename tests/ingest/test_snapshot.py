@@ -68,7 +68,7 @@ def test_interrupted_overwrite_keeps_the_old_snapshot(snap, tmp_path, monkeypatc
 def test_directory_without_manifest(tmp_path):
     (tmp_path / "half").mkdir()
     (tmp_path / "half" / "models.parquet").write_bytes(b"PAR1")
-    with pytest.raises(SnapshotError, match="has no manifest.json"):
+    with pytest.raises(SnapshotError, match=r"has no manifest\.json"):
         load_snapshot(tmp_path / "half")
 
 
