@@ -26,6 +26,8 @@ from hftree.errors import HftreeError
 COMMAND_MODULES: tuple[str, ...] = (
     "hftree.cli.demo",
     "hftree.cli.import_",
+    "hftree.cli.fetch",
+    "hftree.cli.track",
     "hftree.cli.info",
     "hftree.cli.families",
     "hftree.cli.tree",

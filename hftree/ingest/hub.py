@@ -50,7 +50,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import orjson
 import pandas as pd
@@ -62,6 +62,7 @@ from hftree.schema import RELATIONS, check_relations, empty_models, to_pandas
 
 __all__ = [
     "FETCH_EXPAND",
+    "FetchArgumentError",
     "HubError",
     "RetryPolicy",
     "SortKey",
@@ -91,12 +92,16 @@ FETCH_EXPAND: tuple[str, ...] = (
 )
 #: Listing orders accepted by ``sort=`` (huggingface_hub's ``ModelSort_T``).
 SortKey = Literal["created_at", "downloads", "last_modified", "likes", "trending_score"]
-SORT_KEYS: tuple[str, ...] = ("created_at", "downloads", "last_modified", "likes", "trending_score")
+SORT_KEYS: tuple[str, ...] = get_args(SortKey)
+#: Relations the Hub writes in typed ``base_model:<relation>:<id>`` tags.
+TAG_RELATIONS: tuple[str, ...] = tuple(r for r in RELATIONS if r != "unknown")
 
 _STATE = "state.json"
 _STATE_VERSION = 1
 _RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 _BUFFER_LIMIT = 64 << 20  # responses up to this size are read inside the retry loop
+# requests huggingface_hub makes for itself (agent-harness registry for its user agent)
+_TELEMETRY_PATHS = ("/api/agent-harnesses",)
 _SESSION_LOCK = threading.RLock()  # one fetch at a time per process: the HTTP client is global
 
 
@@ -118,6 +123,10 @@ class HubError(HftreeError, ConnectionError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class FetchArgumentError(HftreeError, ValueError):
+    """Options of a fetch that contradict each other or are out of range (CLI: exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -157,13 +166,13 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
+            raise FetchArgumentError(f"max_retries must be >= 0, got {self.max_retries}")
         for name in ("backoff", "max_backoff", "max_wait", "timeout"):
             v = getattr(self, name)
             if not v >= 0:
-                raise ValueError(f"{name} must be a number >= 0, got {v!r}")
+                raise FetchArgumentError(f"{name} must be a number >= 0, got {v!r}")
         if self.timeout == 0:
-            raise ValueError("timeout must be > 0 seconds")
+            raise FetchArgumentError("timeout must be > 0 seconds")
 
 
 # ============================================================================ transport
@@ -232,9 +241,7 @@ def _transport(shared: _Politeness):
 
     class PoliteTransport(httpx2.BaseTransport):
         def __init__(self) -> None:
-            self.inner = httpx2.HTTPTransport(
-                limits=httpx2.Limits(max_connections=64, max_keepalive_connections=32)
-            )
+            self.inner = httpx2.HTTPTransport(limits=httpx2.Limits(max_connections=64, max_keepalive_connections=32))
 
         def close(self) -> None:
             self.inner.close()
@@ -247,6 +254,9 @@ def _transport(shared: _Politeness):
                 "timeout": {"connect": t, "read": t, "write": t, "pool": t},
             }
             path = request.url.path
+            if path.endswith(_TELEMETRY_PATHS):
+                # huggingface_hub's own best-effort lookups (it swallows their errors): one try
+                return self.inner.handle_request(request)
             kind = _kind(path)
             where = f"{request.method} {request.url.scheme}://{request.url.netloc.decode()}{path}"
             started = time.monotonic()
@@ -267,9 +277,7 @@ def _transport(shared: _Politeness):
                     info = parse_ratelimit_headers(resp.headers)
                     if status not in _RETRY_STATUS:
                         if info is not None and info.remaining == 0:
-                            shared.close_gate(
-                                min(info.reset_in_seconds, p.max_wait) + shared.jitter()
-                            )
+                            shared.close_gate(min(info.reset_in_seconds, p.max_wait) + shared.jitter())
                         self._account(kind, status, request)
                         return _rebuilt(resp, body)
                     last = f"HTTP {status}"
@@ -316,7 +324,16 @@ def _transport(shared: _Politeness):
                 shared.count("pages")
                 loc = shared.local
                 loc.pages = getattr(loc, "pages", 0) + 1
-                loc.url = str(request.url)
+                loc.url = url = str(request.url)
+                if "cursor=" in url:  # a page sent twice in one run means the pagination loops
+                    seen = loc.__dict__.setdefault("cursors", set())
+                    if url in seen:
+                        raise HubError(
+                            f"the Hub sent the same listing page twice ({url}); its pagination loops, "
+                            "stopping instead of fetching forever",
+                            url=url,
+                        )
+                    seen.add(url)
             elif kind == "info":
                 shared.count("model_info")
             elif kind == "card":
@@ -433,6 +450,7 @@ _API_NAMES: tuple[tuple[str, str], ...] = (
     ("children_model_count", "childrenModelCount"),
     ("resource_group", "resourceGroup"),
 )
+_API_NAME: dict[str, str] = dict(_API_NAMES)
 _MODELINFO_ATTRS = frozenset(a for a, _ in _API_NAMES) | {
     "lastModified",
     "cardData",
@@ -441,23 +459,36 @@ _MODELINFO_ATTRS = frozenset(a for a, _ in _API_NAMES) | {
 
 
 def _iso(t: dt.datetime) -> str:
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.UTC)
-    t = t.astimezone(dt.UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+    """``2024-01-02T03:04:05.000Z``, the Hub's timestamp format."""
+    if t.tzinfo is not dt.UTC:
+        t = t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+    return t.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def _plain(v: Any) -> Any:
     """JSON-able form of a value huggingface_hub parsed into an object."""
+    t = type(v)
+    if t in _SCALARS or t is dict:
+        return v
+    if t is list:
+        return v if all(type(x) in _SCALARS for x in v) else [_plain(x) for x in v]
     if isinstance(v, dt.datetime):
         return _iso(v)
-    if hasattr(v, "to_dict") and not isinstance(v, dict):
+    if hasattr(v, "_to_dict") and hasattr(v, "__dict__"):  # CardData: to_dict without its deepcopy
+        d = dict(v.__dict__)
+        v._to_dict(d)
+        return {k: x for k, x in d.items() if x is not None}
+    if hasattr(v, "to_dict"):
         return v.to_dict()
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
         return {k: _plain(x) for k, x in dataclasses.asdict(v).items() if x is not None}
-    if isinstance(v, list):
+    if isinstance(v, list | tuple):
         return [_plain(x) for x in v]
     return v
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_STR_LISTS = frozenset({"tags", "spaces"})  # lists of strings exactly as the API sent them
 
 
 def model_record(info: Any) -> dict[str, Any]:
@@ -475,32 +506,38 @@ def model_record(info: Any) -> dict[str, Any]:
     {'id': 'org/m', 'createdAt': '2024-01-02T03:04:05.000Z', 'tags': ['x'],
      'cardData': {'license': 'mit'}, 'safetensors': {'parameters': {'F16': 7}, 'total': 7}}
     """
-    d = info.__dict__
-    out: dict[str, Any] = {k: v for k, v in d.items() if k not in _MODELINFO_ATTRS}
-    for attr, name in _API_NAMES:
-        v = d.get(attr)
+    unknown: dict[str, Any] = {}
+    out: dict[str, Any] = {}
+    names = _API_NAME
+    for attr, v in info.__dict__.items():
+        name = names.get(attr)
+        if name is None:
+            if attr not in _MODELINFO_ATTRS:
+                unknown[attr] = v
+            continue
         if v is None:
             continue
-        if attr == "safetensors":
+        t = type(v)
+        if t in _SCALARS:
+            pass
+        elif t is dt.datetime:
+            v = _iso(v)
+        elif attr == "safetensors":
             v = {"parameters": v.parameters, "total": v.total}
         elif attr == "siblings":
-            v = [
-                {
-                    k: x
-                    for k, x in (
-                        ("rfilename", s.rfilename),
-                        ("size", s.size),
-                        ("blobId", s.blob_id),
-                        ("lfs", _plain(s.lfs)),
-                    )
-                    if x is not None
-                }
-                for s in v
-            ]
-        elif not isinstance(v, str | int | float | bool | dict):
+            v = [_sibling(s) for s in v]
+        elif attr in _STR_LISTS:
+            pass
+        else:
             v = _plain(v)
         out[name] = v
-    return out
+    return {**unknown, **out} if unknown else out
+
+
+def _sibling(s: Any) -> dict[str, Any]:
+    lfs = s.lfs and {"size": s.lfs.size, "sha256": s.lfs.sha256, "pointerSize": s.lfs.pointer_size}
+    pairs = (("rfilename", s.rfilename), ("size", s.size), ("blobId", s.blob_id), ("lfs", lfs))
+    return {k: x for k, x in pairs if x is not None}
 
 
 # ============================================================================ work directory
@@ -531,9 +568,7 @@ class _Work:
                 f"{self.path / _STATE}: unreadable fetch checkpoint ({exc}); start again with --restart"
             ) from exc
         if self.state.get("version") != _STATE_VERSION:
-            raise SnapshotError(
-                f"{self.path}: checkpoint of another hftree version; start again with --restart"
-            )
+            raise SnapshotError(f"{self.path}: checkpoint of another hftree version; start again with --restart")
         listed = set(self.listed_parts())
         self.parts.mkdir(parents=True, exist_ok=True)
         for f in self.parts.iterdir():  # written but never committed by state.json: redo them
@@ -671,7 +706,7 @@ def fetch(
         ``quantized``, ``merge``).
     cards : bool
         Also read each model's README.md into the card table (``card_status``
-        says ``ok``, ``missing``, ``gated`` or ``not_found``).
+        says ``ok``, ``missing``, ``gated``, ``not_found`` or ``http_<code>``).
     update : path, optional
         A snapshot written by ``fetch``: refresh it with the models created or
         modified since it was taken (a listing sorted by ``lastModified`` that
@@ -726,26 +761,24 @@ def fetch(
     """
     retry = retry or RetryPolicy()
     if workers < 1 or card_workers < 1:
-        raise ValueError("workers and card_workers must be >= 1")
+        raise FetchArgumentError("workers and card_workers must be >= 1")
     if checkpoint_every < 1:
-        raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
+        raise FetchArgumentError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
     if limit is not None and limit < 1:
-        raise ValueError(f"limit must be >= 1, got {limit}")
+        raise FetchArgumentError(f"limit must be >= 1, got {limit}")
     if max_depth is not None and max_depth < 1:
-        raise ValueError(f"max_depth must be >= 1, got {max_depth}")
+        raise FetchArgumentError(f"max_depth must be >= 1, got {max_depth}")
     if sort is not None and sort not in SORT_KEYS:
-        raise ValueError(f"sort must be one of {', '.join(SORT_KEYS)}, got {sort!r}")
+        raise FetchArgumentError(f"sort must be one of {', '.join(SORT_KEYS)}, got {sort!r}")
     if resume and restart:
-        raise ValueError("resume and restart exclude each other")
+        raise FetchArgumentError("resume and restart exclude each other")
     from huggingface_hub import HfApi, constants, get_token
 
     old: Snapshot | None = None
     if update is not None:
         old = load_snapshot(update)
         if "fetch" not in old.manifest:
-            raise SnapshotError(
-                f"{update} was not written by hftree fetch; --update needs a fetched snapshot"
-            )
+            raise SnapshotError(f"{update} was not written by hftree fetch; --update needs a fetched snapshot")
         query = dict(old.manifest["fetch"]["query"])
         if any(
             v
@@ -761,30 +794,26 @@ def fetch(
                 relation,
             )
         ):
-            raise ValueError(
-                "update repeats the query of the snapshot; do not give filters with it"
-            )
+            raise FetchArgumentError("update repeats the query of the snapshot; do not give filters with it")
         if query.get("limit") is not None:
             raise SnapshotError(
                 f"{update} was fetched with a limit (the top {query['limit']}); an update cannot keep "
                 "that meaning: fetch it again"
             )
-        endpoint = (endpoint or query["endpoint"]).rstrip("/")
+        endpoint = _check_endpoint(endpoint or query["endpoint"])
         query["endpoint"] = endpoint
         cards = bool(query.get("cards"))
         output = Path(update) if output is None else Path(output)
         overwrite = overwrite or output.resolve() == Path(update).resolve()
         if query["mode"] == "listing":
-            since = pd.Timestamp(old.manifest["fetch"]["started_at"]) - pd.Timedelta(
-                seconds=update_margin
-            )
+            since = pd.Timestamp(old.manifest["fetch"]["started_at"]) - pd.Timedelta(seconds=update_margin)
             query["since"] = since.isoformat()
         query["update_of"] = str(old.manifest["fetch"].get("run_id"))
     else:
         if output is None:
-            raise ValueError("give an output directory")
+            raise FetchArgumentError("give an output directory")
         output = Path(output)
-        endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
+        endpoint = _check_endpoint(endpoint or constants.ENDPOINT)
         roots = [family] if isinstance(family, str) else list(family or [])
         query = {
             "mode": "family" if roots else "listing",
@@ -797,42 +826,37 @@ def fetch(
             "sort": sort,
             "family": roots,
             "max_depth": max_depth,
-            "relations": list(check_relations(relation) or []) or None,
+            "relations": list(
+                check_relations(relation if relation is None or isinstance(relation, str) else list(relation)) or []
+            )
+            or None,
             "cards": bool(cards),
             "expand": list(FETCH_EXPAND),
         }
         if query["relations"] and "unknown" in query["relations"]:
-            raise ValueError(
+            raise FetchArgumentError(
                 "relation 'unknown' has no tag on the Hub; choose among "
                 + ", ".join(r for r in RELATIONS if r != "unknown")
             )
-        if roots and any(
-            query[k] for k in ("author", "search", "filter", "pipeline_tag", "limit", "sort")
-        ):
-            raise ValueError(
-                "family mode takes no listing filters (author, search, filter, "
-                "pipeline_tag, limit, sort)"
+        if roots and any(query[k] for k in ("author", "search", "filter", "pipeline_tag", "limit", "sort")):
+            raise FetchArgumentError(
+                "family mode takes no listing filters (author, search, filter, pipeline_tag, limit, sort)"
             )
     if query["mode"] != "family" and (query.get("max_depth") or query.get("relations")):
-        raise ValueError("max_depth and relation need family=")
+        raise FetchArgumentError("max_depth and relation need family=")
 
-    work = _Work(
-        Path(work_dir) if work_dir is not None else output.parent / f".{output.name}.fetch"
-    )
+    work = _Work(Path(work_dir) if work_dir is not None else output.parent / f".{output.name}.fetch")
     if work.exists():
         if restart:
             work.remove()
         elif not resume:
             raise SnapshotError(
-                f"{work.path} holds an interrupted fetch; add --resume to continue it "
-                "or --restart to discard it"
+                f"{work.path} holds an interrupted fetch; add --resume to continue it or --restart to discard it"
             )
     elif resume:
         raise SnapshotError(f"nothing to resume: no fetch checkpoint in {work.path}")
     if output.exists() and not overwrite and not resume:
-        raise SnapshotError(
-            f"{output} already exists; pass overwrite=True (CLI: --force) to replace it"
-        )
+        raise SnapshotError(f"{output} already exists; pass overwrite=True (CLI: --force) to replace it")
 
     if resume and work.exists():
         work.load()
@@ -847,6 +871,8 @@ def fetch(
         if output.exists() and _is_run(output, work.state["run_id"]):
             work.remove()  # interrupted after the snapshot was saved: nothing left to do
             return load_snapshot(output)
+        if output.exists() and not (overwrite or work.state.get("overwrite")):
+            raise SnapshotError(f"{output} already exists; pass overwrite=True (CLI: --force) to replace it")
         for stale in output.parent.glob(f".{output.name}.tmp-*"):  # an interrupted save
             shutil.rmtree(stale, ignore_errors=True)
     else:
@@ -899,7 +925,13 @@ def fetch(
     snap.save(output, overwrite=bool(overwrite or work.state.get("overwrite")))
     if not keep_work:
         work.remove()
-    return snap
+    return load_snapshot(output)  # exactly what is on disk (and what a resumed run returns)
+
+
+def _check_endpoint(endpoint: str) -> str:
+    if not endpoint.startswith(("http://", "https://")):
+        raise FetchArgumentError(f"the endpoint must be an http:// or https:// URL, got {endpoint!r}")
+    return endpoint.rstrip("/")
 
 
 def _same_update(saved: dict, query: dict) -> bool:
@@ -911,11 +943,7 @@ def _same_update(saved: dict, query: dict) -> bool:
 def _describe(q: dict[str, Any]) -> str:
     if q.get("mode") == "family":
         return "family " + ", ".join(q.get("family", []))
-    parts = [
-        f"{k}={q[k]!r}"
-        for k in ("author", "search", "filter", "pipeline_tag", "limit", "sort")
-        if q.get(k)
-    ]
+    parts = [f"{k}={q[k]!r}" for k in ("author", "search", "filter", "pipeline_tag", "limit", "sort") if q.get(k)]
     return "listing " + (" ".join(parts) or "of all models")
 
 
@@ -930,14 +958,13 @@ def _is_run(path: Path, run_id: str) -> bool:
 @contextlib.contextmanager
 def _hf_errors(token: str | bool | None) -> Iterator[None]:
     """Turn huggingface_hub's HTTP errors into one-line hftree errors (never showing the token)."""
+    import httpx2
     from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
     try:
         yield
     except OfflineModeIsEnabled as exc:
-        raise HubError(
-            "huggingface_hub is in offline mode (HF_HUB_OFFLINE is set); unset it to fetch"
-        ) from exc
+        raise HubError("huggingface_hub is in offline mode (HF_HUB_OFFLINE is set); unset it to fetch") from exc
     except HfHubHTTPError as exc:
         resp = exc.response
         status = getattr(resp, "status_code", None)
@@ -950,6 +977,9 @@ def _hf_errors(token: str | bool | None) -> Iterator[None]:
             hint = "; check the filters"
         msg = _scrub(f"the Hub refused {url or 'a request'} (HTTP {status}): {detail}{hint}", token)
         raise HubError(msg, url=url, status=status) from None
+    except httpx2.TransportError as exc:  # what the retry loop does not retry (bad URL, proxy, TLS)
+        url = str(exc.request.url) if exc._request is not None else None
+        raise HubError(_scrub(f"cannot reach {url or 'the Hub'}: {exc}", token), url=url) from None
 
 
 def _scrub(text: str, token: str | bool | None) -> str:
@@ -985,7 +1015,12 @@ def _listing_iter(
     from huggingface_hub.utils._pagination import paginate
 
     headers = build_hf_headers(token=run.token, library_name="hftree", library_version=__version__)
-    for item in paginate(cursor, params={}, headers=headers):
+    from urllib.parse import parse_qsl, urlsplit
+
+    # httpx2 replaces a URL's query by ``params``: pass the cursor URL's query as params
+    parts = urlsplit(cursor)
+    base = parts._replace(query="").geturl()
+    for item in paginate(base, params=parse_qsl(parts.query, keep_blank_values=True), headers=headers):
         if "siblings" not in item:
             item["siblings"] = None
         yield ModelInfo(**item)
@@ -1028,17 +1063,10 @@ def _listing(run: _Run, progress: bool) -> None:
                 current = []
                 cursor = loc.url
                 st["pages"] += 1
-                if (
-                    len(complete) >= run.checkpoint_every
-                    or time.monotonic() - last_flush >= run.checkpoint_seconds
-                ):
+                if len(complete) >= run.checkpoint_every or time.monotonic() - last_flush >= run.checkpoint_seconds:
                     flush(False)
             rec = model_record(info)
-            if (
-                since is not None
-                and rec.get("lastModified")
-                and pd.Timestamp(rec["lastModified"]) < since
-            ):
+            if since is not None and rec.get("lastModified") and pd.Timestamp(rec["lastModified"]) < since:
                 break  # sorted by lastModified: everything after is older
             current.append(rec)
             n_total += 1
@@ -1070,19 +1098,13 @@ def _family(run: _Run, progress: bool) -> None:
     expand = list(q["expand"])
 
     def pending() -> list[str]:
-        todo = [
-            (d, m)
-            for m, d in nodes.items()
-            if m not in queried and (max_depth is None or d < max_depth)
-        ]
+        todo = [(d, m) for m, d in nodes.items() if m not in queried and (max_depth is None or d < max_depth)]
         if not todo:
             return []
         level = min(d for d, _ in todo)
         return sorted(m for d, m in todo if d == level)
 
-    run.bar = bar = _bar(
-        progress, desc="family crawl", initial=len(queried), total=len(nodes) or None
-    )
+    run.bar = bar = _bar(progress, desc="family crawl", initial=len(queried), total=len(nodes) or None)
     buffer: list[dict] = []
     newly: list[str] = []
     last_flush = time.monotonic()
@@ -1097,11 +1119,7 @@ def _family(run: _Run, progress: bool) -> None:
         run.commit()
 
     def children(model_id: str) -> list[dict]:
-        tags = (
-            [f"base_model:{r}:{model_id}" for r in q["relations"]]
-            if q["relations"]
-            else [f"base_model:{model_id}"]
-        )
+        tags = [f"base_model:{r}:{model_id}" for r in q["relations"]] if q["relations"] else [f"base_model:{model_id}"]
         found: dict[str, dict] = {}
         for tag in tags:
             for info in api.list_models(filter=tag, expand=expand, token=run.token):
@@ -1192,7 +1210,7 @@ def _cards(run: _Run, old: Snapshot | None, progress: bool) -> None:
     reuse: list[dict] = []
     if old is not None and old.cards is not None:  # cards of unchanged models: keep
         modified = dict(zip(old.models["id"], old.models["last_modified"], strict=True))
-        status = old.cards["card_status"] if "card_status" in old.cards else None
+        status = old.cards.get("card_status")
         for i, (mid, text) in enumerate(zip(old.cards["id"], old.cards["card"], strict=True)):
             if mid in latest and mid not in done and latest[mid][1] is not None:
                 was = modified.get(mid)
@@ -1210,9 +1228,7 @@ def _cards(run: _Run, old: Snapshot | None, progress: bool) -> None:
         done.update(c["id"] for c in reuse)
         run.commit()
     todo = sorted(m for m in latest if m not in done)
-    run.bar = bar = _bar(
-        progress, desc="cards", total=len(latest), initial=len(done), unit_scale=False
-    )
+    run.bar = bar = _bar(progress, desc="cards", total=len(latest), initial=len(done), unit_scale=False)
     buffer: list[dict] = []
     last_flush = time.monotonic()
 
@@ -1246,10 +1262,7 @@ def _cards(run: _Run, old: Snapshot | None, progress: bool) -> None:
                         nxt = next(it, None)
                         if nxt is not None:
                             futures.add(pool.submit(one, nxt))
-                    if (
-                        len(buffer) >= run.checkpoint_every
-                        or time.monotonic() - last_flush >= run.checkpoint_seconds
-                    ):
+                    if len(buffer) >= run.checkpoint_every or time.monotonic() - last_flush >= run.checkpoint_seconds:
                         flush()
             except BaseException:
                 for f in futures:
@@ -1266,11 +1279,18 @@ def _cards(run: _Run, old: Snapshot | None, progress: bool) -> None:
 
 
 def _download_card(run: _Run, model_id: str, sha: str | None) -> tuple[str | None, str]:
-    """README text and status: ``ok``, ``missing`` (no README), ``gated`` (no access), ``not_found``."""
+    """README text and status.
+
+    ``ok``; ``missing`` (no README); ``gated`` (no access); ``not_found`` (the
+    repository is gone); ``http_<code>`` for any other refusal of that one file
+    (e.g. ``http_403``), so one unreadable README does not stop the fetch. Failures
+    the transport retried in vain (Hub down) still end the fetch with :class:`HubError`.
+    """
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import (
         EntryNotFoundError,
         GatedRepoError,
+        HfHubHTTPError,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
@@ -1294,6 +1314,11 @@ def _download_card(run: _Run, model_id: str, sha: str | None) -> tuple[str | Non
             continue  # the model changed since it was listed: read the current README
         except RepositoryNotFoundError:
             return None, "not_found"
+        except HfHubHTTPError as exc:
+            status = getattr(exc.response, "status_code", None)
+            if status is None or not 400 <= status < 500:
+                raise
+            return None, f"http_{status}"
         return Path(path).read_bytes().decode("utf-8", errors="replace"), "ok"
     return None, "not_found"
 
@@ -1317,9 +1342,17 @@ def _build(run: _Run, old: Snapshot | None) -> Snapshot:
             path = work.path / "records.jsonl"
             _atomic_write(path, b"".join(orjson.dumps(best[k]) + b"\n" for k in sorted(best)))
             files.append(path)
-    else:
-        files = [p for p in parts if p.stat().st_size > 0]
+    else:  # one file: the importer's cost is per file, and page order is kept
         n_fetched = state["listing"]["records"]
+        if n_fetched:
+            path = work.path / "records.jsonl"
+            tmp = path.with_name(".records.jsonl.tmp")
+            with open(tmp, "wb") as out:
+                for p in parts:
+                    with open(p, "rb") as fh:
+                        shutil.copyfileobj(fh, out, 1 << 20)
+            os.replace(tmp, path)
+            files.append(path)
     card_rows: dict[str, dict] = {}
     for name in state["card_parts"]:
         for c in work.read_part(name):
@@ -1329,17 +1362,12 @@ def _build(run: _Run, old: Snapshot | None) -> Snapshot:
         card_file = work.path / "cards.jsonl"
         _atomic_write(
             card_file,
-            b"".join(
-                orjson.dumps({"id": k, "card": card_rows[k]["card"]}) + b"\n"
-                for k in sorted(card_rows)
-            ),
+            b"".join(orjson.dumps({"id": k, "card": card_rows[k]["card"]}) + b"\n" for k in sorted(card_rows)),
         )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if files:
-            new = import_sources(
-                files, cards=[card_file] if card_file else [], snapshot_time=started
-            )
+            new = import_sources(files, cards=[card_file] if card_file else [], snapshot_time=started)
         else:
             new = _empty_snapshot(started)
     for w in caught:
@@ -1347,13 +1375,9 @@ def _build(run: _Run, old: Snapshot | None) -> Snapshot:
     models, edges, cards = new.models, new.edges, new.cards
     if q["cards"]:
         if cards is None:
-            cards = pd.DataFrame(
-                {"id": pd.Series([], dtype=object), "card": pd.Series([], dtype=object)}
-            )
+            cards = pd.DataFrame({"id": pd.Series([], dtype=object), "card": pd.Series([], dtype=object)})
         cards = cards.copy()
-        cards["card_status"] = pd.array(
-            [card_rows[m]["status"] for m in cards["id"]], dtype="string"
-        )
+        cards["card_status"] = pd.array([card_rows[m]["status"] for m in cards["id"]], dtype="string")
     if old is not None and q["mode"] == "listing":  # update: merge into the old snapshot
         changed = set(models["id"])
         keep = ~old.models["id"].isin(changed)
@@ -1367,11 +1391,7 @@ def _build(run: _Run, old: Snapshot | None) -> Snapshot:
     if cards is not None:
         cards = cards.sort_values("id", kind="stable").reset_index(drop=True)
     stats = state.get("stats", {})
-    status_counts = (
-        {}
-        if cards is None or "card_status" not in cards
-        else cards["card_status"].value_counts().to_dict()
-    )
+    status_counts = {} if cards is None or "card_status" not in cards else cards["card_status"].value_counts().to_dict()
     fetch_info: dict[str, Any] = {
         "run_id": state["run_id"],
         "query": q,
@@ -1395,7 +1415,7 @@ def _build(run: _Run, old: Snapshot | None) -> Snapshot:
         },
     }
     manifest = dict(new.manifest)
-    manifest["sources"] = [{"kind": "hub", "endpoint": q["endpoint"], "query": _describe(q)}]
+    manifest["sources"] = [{"path": q["endpoint"], "kind": "hub", "query": _describe(q)}]
     manifest["counts"] = {
         "records_read": n_fetched,
         "models": len(models),

@@ -50,6 +50,7 @@ __all__ = ["Snapshot", "detect_kind", "import_sources", "load_snapshot"]
 
 _MANIFEST = "manifest.json"
 _EXAMPLES = 100  # data-quality examples kept in the manifest per kind
+_FAST_MIN_BYTES = 4 << 20  # JSON Lines files from this size on go through the DuckDB fast path
 
 
 @dataclass(eq=False)
@@ -315,7 +316,8 @@ def _read_jsonl_fastest(path: Path, *, on_error: str, progress: bool) -> tuple[p
     reader for everything else, and for any file DuckDB rejects, so errors still name file and line."""
     from hftree.ingest import fastjson
 
-    if on_error == "raise" and fastjson.available() and path.stat().st_size > 0:
+    # DuckDB's start-up (~0.2 s) only pays off on files of some size
+    if on_error == "raise" and fastjson.available() and path.stat().st_size >= _FAST_MIN_BYTES:
         import duckdb
 
         try:

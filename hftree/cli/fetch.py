@@ -1,0 +1,224 @@
+"""``hftree fetch``: model metadata from the Hub into a snapshot -- resumable and polite.
+
+Until the command is registered in :mod:`hftree.cli.main` it also runs as
+``python -m hftree.cli.fetch ARGS`` (same options, same error handling).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+
+_CARD_LABELS = (
+    ("ok", "read"),
+    ("missing", "without README"),
+    ("gated", "gated"),
+    ("not_found", "gone"),
+)
+
+
+def add_hub_args(p: argparse.ArgumentParser) -> None:
+    """Options shared by commands that talk to the Hub: endpoint, timeouts, retries."""
+    g = p.add_argument_group("connection (the token comes from HF_TOKEN or `hf auth login`)")
+    g.add_argument("--endpoint", metavar="URL", help="the Hub (default $HF_ENDPOINT or https://huggingface.co)")
+    g.add_argument("--timeout", type=float, default=30.0, metavar="S", help="per-request timeout (default 30)")
+    g.add_argument(
+        "--max-retries",
+        type=int,
+        default=8,
+        metavar="N",
+        help="retries of a failing request before giving up (default 8)",
+    )
+    g.add_argument(
+        "--backoff",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="first retry wait; doubles, jittered (default 1)",
+    )
+    g.add_argument(
+        "--max-backoff",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="longest retry wait (default 60)",
+    )
+    g.add_argument(
+        "--max-wait",
+        type=float,
+        default=900.0,
+        metavar="S",
+        help="longest Retry-After/RateLimit wait to honour; longer ends the run (default 900)",
+    )
+
+
+def retry_policy(args: argparse.Namespace):
+    from hftree.ingest.hub import RetryPolicy
+
+    return RetryPolicy(
+        max_retries=args.max_retries,
+        backoff=args.backoff,
+        max_backoff=args.max_backoff,
+        max_wait=args.max_wait,
+        timeout=args.timeout,
+    )
+
+
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    from hftree.ingest.hub import SORT_KEYS, TAG_RELATIONS
+
+    p = sub.add_parser(
+        "fetch",
+        help="fetch model metadata from the Hub into a snapshot",
+        description="List models (all, or filtered), or crawl the families of root models, from the Hub "
+        "into a snapshot directory. Interrupted fetches continue with --resume; the snapshot appears "
+        "only when complete.",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="SNAPSHOT_DIR",
+        help="snapshot to write (with --update: default the updated snapshot itself)",
+    )
+    g = p.add_argument_group("listing mode (default: every model on the Hub)")
+    g.add_argument("--author", help="models of this user or organisation")
+    g.add_argument("--search", help="models whose id contains this text")
+    g.add_argument("--filter", action="append", metavar="TAG", help="models with this tag (repeatable: all)")
+    g.add_argument("--pipeline-tag", metavar="TASK", help="models of this task, e.g. text-generation")
+    g.add_argument("--limit", type=int, metavar="N", help="at most N models")
+    g.add_argument("--sort", choices=SORT_KEYS, help="listing order (descending); with --limit, the top N")
+    g = p.add_argument_group("family mode")
+    g.add_argument(
+        "--family",
+        action="append",
+        metavar="ROOT_ID",
+        help="fetch this model and all its descendants (repeatable)",
+    )
+    g.add_argument("--max-depth", type=int, metavar="N", help="generations below the root (default: all)")
+    g.add_argument(
+        "--relation",
+        action="append",
+        choices=TAG_RELATIONS,
+        metavar="REL",
+        help=f"follow only these relations (repeatable; {', '.join(TAG_RELATIONS)})",
+    )
+    g = p.add_argument_group("cards, updates and checkpoints")
+    g.add_argument("--cards", action="store_true", help="also read every model's README.md")
+    g.add_argument(
+        "--update",
+        metavar="SNAPSHOT_DIR",
+        help="refresh this fetched snapshot with models created or modified since it was taken",
+    )
+    g.add_argument("--resume", action="store_true", help="continue an interrupted fetch from its checkpoint")
+    g.add_argument("--restart", action="store_true", help="discard an interrupted fetch's checkpoint")
+    g.add_argument("--work-dir", metavar="DIR", help="checkpoint directory (default .<SNAPSHOT_DIR>.fetch)")
+    g.add_argument("--keep-work", action="store_true", help="keep the checkpoint directory after success")
+    g.add_argument("--cache-dir", metavar="DIR", help="huggingface_hub cache for README files")
+    g.add_argument("--workers", type=int, default=4, metavar="N", help="concurrent family queries (default 4)")
+    g.add_argument(
+        "--card-workers",
+        type=int,
+        default=8,
+        metavar="N",
+        help="concurrent README downloads (default 8)",
+    )
+    g.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="commit a checkpoint after N models (default 10000)",
+    )
+    g.add_argument(
+        "--checkpoint-seconds",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="... or after S seconds (default 10)",
+    )
+    add_hub_args(p)
+    p.add_argument("--force", action="store_true", help="replace SNAPSHOT_DIR if it exists")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary (for cron)")
+    p.set_defaults(run=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from hftree.ingest.hub import FetchArgumentError, fetch
+
+    if args.output is None and args.update is None:
+        print("hftree fetch: error: give -o SNAPSHOT_DIR (or --update SNAPSHOT_DIR)", file=sys.stderr)
+        return 2
+    t0 = time.monotonic()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            snap = _fetch(fetch, args)
+        except FetchArgumentError as exc:
+            print(f"hftree fetch: error: {exc}", file=sys.stderr)
+            return 2
+    if not args.quiet:
+        c = snap.manifest["counts"]
+        f = snap.manifest["fetch"]["counts"]
+        out = args.output or args.update
+        cards = ""
+        if c["cards"]:
+            kinds = [(f.get(f"cards_{k}", 0), label) for k, label in _CARD_LABELS]
+            other = c["cards"] - sum(n for n, _ in kinds)
+            kinds.append((other, "refused"))  # http_<code>: see the card_status column
+            cards = f", {c['cards']:,} cards (" + ", ".join(f"{n:,} {lab}" for n, lab in kinds if n) + ")"
+        print(
+            f"wrote {out}: {c['models']:,} models, {c['edges']:,} declared edges{cards}; "
+            f"{f['records_fetched']:,} records in {f['pages']:,} pages, {f['requests']:,} requests "
+            f"({f['retries']:,} retried, {f['rate_limited']:,} rate-limited) in {time.monotonic() - t0:.1f} s"
+        )
+        for w in caught:
+            print(f"warning: {w.message}", file=sys.stderr)
+    return 0
+
+
+def _fetch(fetch, args: argparse.Namespace):
+    return fetch(
+        args.output,
+        author=args.author,
+        search=args.search,
+        filter=args.filter,
+        pipeline_tag=args.pipeline_tag,
+        limit=args.limit,
+        sort=args.sort,
+        family=args.family,
+        max_depth=args.max_depth,
+        relation=args.relation,
+        cards=args.cards,
+        update=args.update,
+        resume=args.resume,
+        restart=args.restart,
+        work_dir=args.work_dir,
+        keep_work=args.keep_work,
+        endpoint=args.endpoint,
+        retry=retry_policy(args),
+        workers=args.workers,
+        card_workers=args.card_workers,
+        cache_dir=args.cache_dir,
+        overwrite=args.force,
+        progress=not args.quiet,
+        checkpoint_every=args.checkpoint_every,
+        checkpoint_seconds=args.checkpoint_seconds,
+    )
+
+
+def _standalone(argv: list[str] | None = None) -> int:
+    """Run ``hftree fetch`` through the real entry point even before it is registered there."""
+    import hftree.cli.main as cli
+
+    if "hftree.cli.fetch" not in cli.COMMAND_MODULES:
+        cli.COMMAND_MODULES = (*cli.COMMAND_MODULES, "hftree.cli.fetch")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    flags = [a for a in argv if a == "--debug"]
+    return cli.main([*flags, "fetch", *[a for a in argv if a != "--debug"]])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(_standalone())
