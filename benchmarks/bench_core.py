@@ -48,8 +48,10 @@ def main() -> int:
 
     import duckdb
 
+    res["load_average_at_start"] = round(os.getloadavg()[0], 2)
     con = duckdb.connect()
     t = time.perf_counter()
+    c = time.process_time()
     n = con.sql(
         f"SELECT count(*), sum(len(tags)) FROM read_json('{src}', format='newline_delimited', columns="
         "{id: 'VARCHAR', author: 'VARCHAR', createdAt: 'VARCHAR', lastModified: 'VARCHAR', downloads: 'BIGINT', "
@@ -57,6 +59,7 @@ def main() -> int:
         "safetensors: 'JSON'})"
     ).fetchall()[0]
     res["duckdb_read_s"] = time.perf_counter() - t
+    res["duckdb_read_cpu_s"] = time.process_time() - c
     con.close()
     assert n[0] == args.models
 
@@ -65,17 +68,21 @@ def main() -> int:
     from hftree.lineage import LineageGraph
 
     t = time.perf_counter()
+    c = time.process_time()
     snap = import_sources([src], snapshot_time="2025-07-01T00:00:00Z")
     res["import_s"] = time.perf_counter() - t
+    res["import_cpu_s"] = time.process_time() - c
     t = time.perf_counter()
     snap.save(cache / "snap", overwrite=True)
     res["snapshot_write_s"] = time.perf_counter() - t
     t = time.perf_counter()
+    c = time.process_time()
     G = LineageGraph.from_snapshot(snap)
     res["graph_s"] = time.perf_counter() - t
     t = time.perf_counter()
     fam = family_stats(G)
     res["family_table_s"] = time.perf_counter() - t
+    res["graph_plus_families_cpu_s"] = time.process_time() - c
     res["graph_plus_families_s"] = res["graph_s"] + res["family_table_s"]
     res["edges"] = G.n_edges
     res["families"] = len(fam)
@@ -110,6 +117,7 @@ def main() -> int:
         res["ratio_networkx_over_hftree"] = res["networkx_graph_plus_descendants_s"] / res["graph_plus_families_s"]
     res["ratio_import_over_duckdb_read"] = res["import_s"] / res["duckdb_read_s"]
     res["peak_rss_mb_process"] = round(rss_mb())
+    res["load_average_at_end"] = round(os.getloadavg()[0], 2)
     width = max(map(len, res))
     for k, v in res.items():
         print(f"{k:<{width}}  {v:.2f}" if isinstance(v, float) else f"{k:<{width}}  {v}")

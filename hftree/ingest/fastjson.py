@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hftree.ingest.languages import ISO_639_1
 from hftree.ingest.records import _KNOWN_KEYS, _RELATION_SYNONYMS, Issues, Raw, assemble
 
 __all__ = ["available", "read_jsonl_duckdb"]
@@ -65,6 +66,8 @@ def _list_field(x: str) -> tuple[str, str]:
     return ok, val
 
 
+_LANGS_SQL = "[" + ", ".join(f"'{c}'" for c in sorted(ISO_639_1)) + "]"
+
 _COLUMNS = {
     "id": "JSON", "author": "VARCHAR", "createdAt": "VARCHAR", "lastModified": "VARCHAR",
     "downloads": "BIGINT", "downloadsAllTime": "BIGINT", "likes": "BIGINT", "pipeline_tag": "VARCHAR",
@@ -77,6 +80,7 @@ _COLUMNS = {
 
 
 def _query(path: str, compression: str) -> str:
+    # languages: ISO 639-1 codes, as in hftree.ingest.languages
     c = '"cardData"'
     lic_ok, lic_val = _list_field(f"{c}.license")
     lang_ok, lang_val = _list_field(f"{c}.language")
@@ -98,6 +102,10 @@ SELECT
   {lic_val}[1] AS card_license, {licname_val} AS card_license_name, {lang_val} AS card_language,
   {ds_val} AS card_datasets, {bm_val} AS card_base_model, {rel_val} AS card_relation,
   safetensors.total AS parameters,
+  lower(list_filter(tags, lambda t: starts_with(t, 'license:'))[1][9:]) AS tag_license,
+  list_filter(tags, lambda t: len(t) = 2 AND list_contains({_LANGS_SQL}, t)) AS tag_languages,
+  list_transform(list_filter(tags, lambda t: starts_with(t, 'dataset:')), lambda t: t[9:]) AS tag_datasets,
+  list_filter(tags, lambda t: starts_with(t, 'base_model:')) AS tag_base,
   (CASE json_type(gated) WHEN 'BOOLEAN' THEN TRY_CAST(gated AS BOOLEAN)
        WHEN 'VARCHAR' THEN (gated->>'$') <> '' END) AS gated,
   private
@@ -203,6 +211,8 @@ def read_jsonl_duckdb(path: str | os.PathLike[str]) -> tuple[pa.Table, pa.Table,
         extra=pa.nulls(t.num_rows, pa.string()),
         tags=tags, card_lang_rows=lang_rows, card_lang=lang_vals, card_ds_rows=ds_rows, card_ds=ds_vals,
         card_base_rows=bm_rows, card_base=bm_vals, card_rel_rows=rel_rows, card_rel=rel_vals,
+        tag_license=col("tag_license"), tag_languages=col("tag_languages"), tag_datasets=col("tag_datasets"),
+        tag_base=col("tag_base"),
     )
     try:
         models, edges = assemble(raw, issues)

@@ -383,6 +383,11 @@ class Raw:
     card_base: Any
     card_rel_rows: np.ndarray
     card_rel: Any
+    # optional, precomputed by the DuckDB reader from ``tags`` (each a per-row list, or None)
+    tag_license: pa.Array | None = None  # first "license:" tag, without prefix, lower-cased
+    tag_languages: pa.ListArray | None = None  # tags that are ISO 639-1 codes
+    tag_datasets: pa.ListArray | None = None  # "dataset:" tags without prefix
+    tag_base: pa.ListArray | None = None  # "base_model:" tags
 
 
 def _str_array(x: Any) -> pa.Array:
@@ -395,33 +400,43 @@ def assemble(raw: Raw, issues: Issues) -> tuple[pa.RecordBatch, pa.RecordBatch]:
     """Derive licence, languages, datasets and lineage from tags and card fields; build the batches."""
     n = len(raw.ids)
     tags = raw.tags
-    flat = tags.flatten()
-    tag_row = tags.value_parent_indices().to_numpy()
     ids = raw.ids
+    if raw.tag_license is not None:
+        lic_arr = pc.coalesce(raw.license, raw.tag_license)
+        lang_rows, lang_vals = _flat_pairs(raw.tag_languages)
+        ds_rows, ds_vals = _flat_pairs(raw.tag_datasets)
+        bm_rows, bm_tags = _flat_pairs(raw.tag_base)
+    else:
+        flat = tags.flatten()
+        tag_row = tags.value_parent_indices().to_numpy()
+        lic_arr = raw.license
+        is_lic = pc.starts_with(flat, "license:").to_numpy(zero_copy_only=False)
+        if is_lic.any():
+            rows = tag_row[is_lic]
+            vals = pc.utf8_lower(pc.utf8_slice_codeunits(flat.filter(pa.array(is_lic)), 8))
+            vals = vals.to_numpy(zero_copy_only=False)
+            first_rows, idx = np.unique(rows, return_index=True)
+            tag_lic = np.full(n, None, dtype=object)
+            tag_lic[first_rows] = vals[idx]
+            lic_arr = pc.coalesce(lic_arr, pa.array(tag_lic, type=pa.string()))
+        is_lang = pc.is_in(flat, value_set=_LANG_SET).to_numpy(zero_copy_only=False)
+        lang_rows, lang_vals = tag_row[is_lang], flat.filter(pa.array(is_lang))
+        is_ds = pc.starts_with(flat, "dataset:").to_numpy(zero_copy_only=False)
+        ds_rows, ds_vals = tag_row[is_ds], pc.utf8_slice_codeunits(flat.filter(pa.array(is_ds)), 8)
+        is_bm = pc.starts_with(flat, "base_model:").to_numpy(zero_copy_only=False)
+        bm_rows, bm_tags = tag_row[is_bm], flat.filter(pa.array(is_bm))
 
-    lic_arr = raw.license
-    is_lic = pc.starts_with(flat, "license:").to_numpy(zero_copy_only=False)
-    if is_lic.any():
-        rows = tag_row[is_lic]
-        vals = pc.utf8_lower(pc.utf8_slice_codeunits(flat.filter(pa.array(is_lic)), 8))
-        vals = vals.to_numpy(zero_copy_only=False)
-        first_rows, idx = np.unique(rows, return_index=True)
-        tag_lic = np.full(n, None, dtype=object)
-        tag_lic[first_rows] = vals[idx]
-        lic_arr = pc.coalesce(lic_arr, pa.array(tag_lic, type=pa.string()))
-
-    is_lang = pc.is_in(flat, value_set=_LANG_SET).to_numpy(zero_copy_only=False)
     languages = _group_unique(
-        np.concatenate([tag_row[is_lang], raw.card_lang_rows]),
-        pa.concat_arrays([flat.filter(pa.array(is_lang)), _str_array(raw.card_lang)]),
+        np.concatenate([lang_rows, raw.card_lang_rows]),
+        pa.concat_arrays([lang_vals, _str_array(raw.card_lang)]),
         n,
     )
-    is_ds = pc.starts_with(flat, "dataset:").to_numpy(zero_copy_only=False)
     datasets = _group_unique(
-        np.concatenate([tag_row[is_ds], raw.card_ds_rows]),
-        pa.concat_arrays([pc.utf8_slice_codeunits(flat.filter(pa.array(is_ds)), 8), _str_array(raw.card_ds)]),
+        np.concatenate([ds_rows, raw.card_ds_rows]),
+        pa.concat_arrays([ds_vals, _str_array(raw.card_ds)]),
         n,
     )
+
     def id_at(i: int) -> str:
         return ids[i].as_py()
 
@@ -450,10 +465,15 @@ def assemble(raw: Raw, issues: Issues) -> tuple[pa.RecordBatch, pa.RecordBatch]:
         ],
         schema=MODEL_SCHEMA,
     )
-    is_bm = pc.starts_with(flat, "base_model:").to_numpy(zero_copy_only=False)
-    edges = _edges(tag_row[is_bm], flat.filter(pa.array(is_bm)), ids, raw.card_base_rows, raw.card_base,
-                   raw.card_rel_rows, raw.card_rel)
+    edges = _edges(bm_rows, bm_tags, ids, raw.card_base_rows, raw.card_base, raw.card_rel_rows, raw.card_rel)
     return models, edges
+
+
+def _flat_pairs(lists: pa.ListArray) -> tuple[np.ndarray, pa.Array]:
+    """(row, value) pairs of a list column."""
+    if isinstance(lists, pa.ChunkedArray):
+        lists = lists.combine_chunks()
+    return lists.value_parent_indices().to_numpy().astype(np.int64), lists.flatten()
 
 
 _REL_NAMES = np.array(["finetune", "adapter", "quantized", "merge", "unknown"], dtype=object)
