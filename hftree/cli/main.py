@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hftree.cli.families",
     "hftree.cli.tree",
     "hftree.cli.ecosystem",
+    "hftree.cli.adoption",
     "hftree.cli.report",
 )
 

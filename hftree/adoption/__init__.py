@@ -1,0 +1,76 @@
+"""Adoption curves: fit, diagnose and forecast how model families grow.
+
+The cumulative number of descendants of a root model is modelled with the
+citation curve of Wang, Song & Barabási (2013) as used for Hugging Face by
+Bhandari, Chen & Gao (2025): ``c(t) = m (exp(lam * Phi((ln t - mu) / sigma)) - 1)``.
+
+* :mod:`~hftree.adoption.series` builds the series (from the paper's CSV files or
+  from a lineage graph);
+* :mod:`~hftree.adoption.model` fits them (:class:`PaperWSBFitter` reproduces
+  the paper, :class:`WSBFitter` is the default) and diagnoses the fits;
+* :mod:`~hftree.adoption.forecast` forecasts and backtests, against baselines;
+* :mod:`~hftree.adoption.plot` draws fits and the rescaled collapse plot;
+* :mod:`~hftree.adoption.simulate` grows lineage graphs along known curves.
+
+See ``docs/adoption.md`` for the user guide, the backtest and the benchmark.
+"""
+
+from hftree.adoption.forecast import (
+    BacktestResult,
+    DampedTrend,
+    HybridForecaster,
+    LastValue,
+    LinearTrend,
+    PaperForecaster,
+    backtest,
+    pooled_drift,
+    truncate,
+)
+from hftree.adoption.model import (
+    FLAGS,
+    PAPER_P0,
+    BaseAdoptionFitter,
+    FamilyFits,
+    PaperWSBFitter,
+    ShapePrior,
+    WSBFitter,
+    fit_families,
+    outliers,
+    wsb_curve,
+)
+from hftree.adoption.series import (
+    download_series,
+    growth_series,
+    read_download_csv,
+    read_finetune_csv,
+    read_paper_fits,
+)
+from hftree.adoption.simulate import simulate_lineage
+
+__all__ = [
+    "FLAGS",
+    "PAPER_P0",
+    "BacktestResult",
+    "BaseAdoptionFitter",
+    "DampedTrend",
+    "FamilyFits",
+    "HybridForecaster",
+    "LastValue",
+    "LinearTrend",
+    "PaperForecaster",
+    "PaperWSBFitter",
+    "ShapePrior",
+    "WSBFitter",
+    "backtest",
+    "download_series",
+    "fit_families",
+    "growth_series",
+    "outliers",
+    "pooled_drift",
+    "read_download_csv",
+    "read_finetune_csv",
+    "read_paper_fits",
+    "simulate_lineage",
+    "truncate",
+    "wsb_curve",
+]

@@ -1,0 +1,260 @@
+"""``hftree adoption``: fit, diagnose and backtest adoption curves.
+
+``hftree adoption SNAPSHOT`` builds the cumulative number of descendants of
+each root since its creation (fine-tunes only by default, as in Bhandari, Chen
+& Gao 2025) and prints one row per root: the WSB parameters, diagnostics,
+identifiability flags and outliers. ``--counts FILE.csv …`` reads series in the
+paper's format instead (``adoption/finetune/*.csv``: ``0-month … N-month``; or
+``adoption/download/*.csv``: one column per date). ``--backtest H`` prints the
+forecast comparison table instead, ``--plot DIR`` writes figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from hftree.cli._common import add_output_args, load, write_frame
+from hftree.errors import InputFormatError
+
+RELATIONS = ("finetune", "adapter", "quantized", "merge", "unknown")
+
+_SCREEN = [
+    "model",
+    "lam",
+    "mu",
+    "sigma",
+    "r2",
+    "c_inf",
+    "impact_time",
+    "n_obs",
+    "final",
+    "flags",
+    "outlier",
+]
+
+
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "adoption",
+        help="fit, diagnose and forecast how families grow (WSB adoption curves)",
+        description="Fit c(t) = m(exp(lam*Phi((ln t - mu)/sigma)) - 1) to the cumulative number of "
+        "descendants of each root (from a snapshot) or to series in the format of Bhandari, Chen & "
+        "Gao 2025 (--counts). Prints parameters, R2/RMSE/AIC, identifiability flags and outliers; "
+        "--backtest H compares forecasts instead.",
+    )
+    p.add_argument("snapshot", metavar="SNAPSHOT", nargs="?", help="snapshot directory (or use --counts)")
+    p.add_argument(
+        "--counts",
+        nargs="+",
+        metavar="FILE.csv",
+        help="read series from CSV files in the paper's format instead of a snapshot",
+    )
+    p.add_argument(
+        "--root",
+        action="append",
+        metavar="ID",
+        help="fit this root only (repeatable; default: every root with enough descendants)",
+    )
+    p.add_argument(
+        "--min-descendants",
+        type=int,
+        default=10,
+        metavar="N",
+        help="with no --root: roots need at least N descendants (default 10)",
+    )
+    p.add_argument(
+        "--relation",
+        action="append",
+        choices=RELATIONS,
+        metavar="REL",
+        help="count descendants through these relations (repeatable; one of "
+        f"{', '.join(RELATIONS)}; default: finetune, as in the paper)",
+    )
+    p.add_argument(
+        "--scope",
+        choices=("all", "children"),
+        default="all",
+        help="count all descendants or direct children only (default all)",
+    )
+    p.add_argument(
+        "--mode",
+        choices=("default", "paper"),
+        default="default",
+        help="default: NB likelihood of increments with a pooled prior; paper: the "
+        "paper's least squares (default: default)",
+    )
+    p.add_argument(
+        "--bins",
+        choices=("month", "day"),
+        default="month",
+        help="time bins since creation (default month)",
+    )
+    p.add_argument(
+        "--backtest",
+        type=int,
+        metavar="H",
+        help="hide the last H bins, forecast them with every method, print the error table",
+    )
+    p.add_argument("--plot", metavar="DIR", help="write figures (collapse plot, largest fits) to DIR")
+    add_output_args(p)
+    p.set_defaults(run=run)
+    return p
+
+
+def _read_counts(paths: list[str], bins: str) -> pd.DataFrame:
+    from hftree.adoption import read_download_csv, read_finetune_csv
+
+    frames = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        if not Path(path).is_file():
+            raise FileNotFoundError(2, "no such file", path)
+        with Path(path).open(encoding="utf-8") as fh:
+            header = fh.readline()
+        if re.search(r"(^|,)0-month(,|$)", header.strip()):
+            if bins != "month":
+                raise InputFormatError(
+                    "monthly counts (N-month columns) cannot be read with --bins day",
+                    path=path,
+                    field="--bins",
+                )
+            frame = read_finetune_csv(path)
+        elif "created_at" in header:
+            frame = read_download_csv(path, bins="day" if bins == "day" else "month")
+        else:
+            raise InputFormatError(
+                "not a counts file: expected '0-month, 1-month, …' columns (fine-tunes) or date "
+                "columns with 'created_at' (downloads)",
+                path=path,
+                line=1,
+            )
+        for mid in frame.index:
+            if mid in seen:
+                raise InputFormatError(f"model {mid!r} appears in {seen[mid]} and again here", path=path, field="model")
+            seen[mid] = path
+        frames.append(frame)
+    out = pd.concat(frames) if len(frames) > 1 else frames[0]
+    out.columns = pd.RangeIndex(out.shape[1], name=bins)
+    return out
+
+
+def _series(args: argparse.Namespace) -> pd.DataFrame:
+    from hftree.adoption import growth_series
+    from hftree.lineage import LineageGraph
+
+    if args.counts:
+        return _read_counts(args.counts, args.bins)
+    graph = LineageGraph.from_snapshot(load(args.snapshot))
+    return growth_series(
+        graph,
+        args.root,
+        min_descendants=args.min_descendants,
+        relations=tuple(args.relation or ("finetune",)),
+        scope=args.scope,
+        bins=args.bins,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from hftree.adoption import fit_families, outliers
+
+    if bool(args.snapshot) == bool(args.counts):
+        print(
+            "hftree adoption: error: give a SNAPSHOT or --counts FILE.csv (not both)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.counts and (args.root or args.relation):
+        print(
+            "hftree adoption: error: --root/--relation apply to a SNAPSHOT, not to --counts",
+            file=sys.stderr,
+        )
+        return 2
+    if args.backtest is not None and args.backtest < 1:
+        print("hftree adoption: error: --backtest H needs H >= 1", file=sys.stderr)
+        return 2
+    counts = _series(args)
+    if counts.empty:
+        raise InputFormatError(
+            "no family to fit: no root has enough descendants; lower --min-descendants or pass --root",
+            field="--min-descendants",
+        )
+    if args.backtest is not None:
+        from hftree.adoption.forecast import backtest
+
+        res = backtest(counts, args.backtest)
+        table = res.to_frame()
+        if args.plot:
+            _save_backtest_plot(res, Path(args.plot))
+        write_frame(table, args.format, args.output)
+        return 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fits = fit_families(counts, args.mode)
+    table = fits.to_frame().reset_index()
+    out = outliers(fits)
+    kinds = out.groupby("model")["kind"].agg(",".join) if len(out) else pd.Series(dtype=str)
+    table["outlier"] = table["model"].map(kinds).fillna("")
+    if args.plot:
+        _save_fit_plots(fits, counts, args.mode, Path(args.plot))
+    if args.output is None and args.format in (None, "table"):
+        table = table[_SCREEN]
+    write_frame(table, args.format, args.output)
+    return 0
+
+
+def _pyplot():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise InputFormatError("--plot needs matplotlib: pip install matplotlib", field="--plot") from None
+    return plt
+
+
+def _save(ax, path: Path) -> None:
+    plt = _pyplot()
+    fig = ax.get_figure()
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:120]
+
+
+def _save_fit_plots(fits, counts: pd.DataFrame, mode: str, out: Path, top: int = 12) -> None:
+    from hftree.adoption import PaperWSBFitter, WSBFitter
+
+    _pyplot()  # matplotlib present, Agg backend
+    out.mkdir(parents=True, exist_ok=True)
+    ax = fits.plot_collapse()
+    _save(ax, out / "collapse.png")
+    largest = fits.table.sort_values("final", ascending=False).index[:top]
+    prior = fits.extra.get("prior")
+    for mid in largest:
+        fitter = PaperWSBFitter() if mode == "paper" else WSBFitter(prior=prior)
+        try:
+            fitter.fit(counts.loc[mid].rename(mid))
+        except Exception:  # a family that cannot be fitted alone gets no figure
+            continue
+        ax = fitter.plot(forecast=6)
+        ax.set_title(str(mid))
+        _save(ax, out / f"fit_{_safe(str(mid))}.png")
+
+
+def _save_backtest_plot(res, out: Path) -> None:
+    from hftree.adoption.plot import plot_backtest
+
+    _pyplot()  # matplotlib present, Agg backend
+    out.mkdir(parents=True, exist_ok=True)
+    ax = plot_backtest(res)
+    _save(ax, out / f"backtest_h{res.h}.png")
