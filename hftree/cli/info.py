@@ -38,7 +38,7 @@ def summary(snapshot) -> dict:
         "models": int((~G.external).sum()),
         "external_parents": int(G.external.sum()),
         "cards": m.get("counts", {}).get("cards", 0),
-        "declared_edges": int(len(snapshot.edges)),
+        "declared_edges": len(snapshot.edges),
         "edges": G.n_edges,
         "edges_by_relation": G.relation_counts(),
         "models_with_parent": int((indeg > 0).sum()),

@@ -14,5 +14,5 @@ ISO_639_1: frozenset[str] = frozenset(
     ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr
     ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
     yo za zh zu
-    """.split()
+    """.split()  # noqa: SIM905 - a readable table
 )

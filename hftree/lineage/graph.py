@@ -193,7 +193,7 @@ class LineageGraph:
         external[n_models:] = True
         ext = ids.slice(n_models)
         report["external_nodes"] = int(n_ext)
-        report["external_children"] = int(len(np.unique(c[c >= n_models])))
+        report["external_children"] = len(np.unique(c[c >= n_models]))
 
         # one edge per (parent, child): a typed relation beats "unknown", then the first declared
         key = p * n + c
