@@ -31,6 +31,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hftree.cli.info",
     "hftree.cli.families",
     "hftree.cli.tree",
+    "hftree.cli.inherit",
+    "hftree.cli.drift",
     "hftree.cli.ecosystem",
     "hftree.cli.adoption",
     "hftree.cli.report",

@@ -1,0 +1,98 @@
+"""``hftree drift``: how traits change from parent to child (transitions, orderings, audits)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+TRAITS = ("licence", "license", "language", "languages", "task", "library", "card")
+_TRAIT_NAME = {"licence": "license", "license": "license", "language": "languages", "languages": "languages",
+               "task": "task", "library": "library"}
+TABLES = {
+    "license": ("families", "violations", "rules", "transitions", "flow", "ordering", "classes",
+                "class-ordering", "mutation"),
+    "languages": ("ordering", "transitions", "flow", "mutation"),
+    "task": ("ordering", "transitions", "flow", "mutation"),
+    "library": ("ordering", "transitions", "flow", "mutation"),
+    "card": ("summary",),
+}
+
+
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    from hftree.cli._common import add_output_args
+    from hftree.schema import RELATIONS
+    from hftree.traits.kinship import DEFAULT_RELATIONS
+
+    p = sub.add_parser(
+        "drift", help="trait drift along edges: transitions, orderings, card drift, licence audit",
+        description="How a trait changes from parent to child. Tables: licence -> families (audit per "
+        "family, default), violations, rules, transitions, flow, ordering, classes, class-ordering, mutation; "
+        "language/task/library -> ordering (default), transitions, flow, mutation; card -> summary. "
+        "Edges: every relation but merge, unless --relation; the mutation table covers every relation "
+        "(merges as their own rows) unless --relation.",
+    )
+    p.add_argument("snapshot", metavar="SNAPSHOT")
+    p.add_argument("--trait", required=True, choices=TRAITS)
+    p.add_argument("--table", help="which table to print (default: the first listed for the trait)")
+    p.add_argument("--relation", action="append", choices=RELATIONS, metavar="REL",
+                   help=f"follow only these edges (repeatable); default: {', '.join(DEFAULT_RELATIONS)}")
+    p.add_argument("--top-k", type=int, default=10, help="values in the ordering (default 10; exact up to 20)")
+    p.add_argument("--objective", choices=("pairs", "net"), default="pairs",
+                   help="ordering maximises agreeing oriented pairs (default) or their net flow")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap (default 0)")
+    p.add_argument("--boot", type=int, default=1000, help="bootstrap replicates (default 1000)")
+    add_output_args(p)
+    p.set_defaults(run=run, _parser=p)
+    return p
+
+
+def _ordering_frame(o) -> object:
+    df = o.to_frame()
+    for k, v in (("method", o.method), ("exact", o.exact), ("agreeing_pairs", o.agreeing_pairs),
+                 ("oriented_pairs", o.oriented_pairs), ("share_pairs_agree", o.share_pairs_agree),
+                 ("share_transitions", o.share_transitions)):
+        df[k] = v
+    return df
+
+
+def run(args: argparse.Namespace) -> int:
+    from hftree.cli._common import load, write_frame
+    from hftree.drift import card_drift, license_audit, mutation_rates, transitions
+    from hftree.lineage import LineageGraph
+    from hftree.traits.kinship import DEFAULT_RELATIONS
+
+    name = "card" if args.trait == "card" else _TRAIT_NAME[args.trait]
+    table = args.table or TABLES[name][0]
+    if table not in TABLES[name]:
+        args._parser.error(f"--table {table} does not apply to --trait {args.trait}; "
+                           f"choose one of {', '.join(TABLES[name])}")
+    if args.top_k < 2:
+        args._parser.error("--top-k must be at least 2")
+    snap = load(args.snapshot)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        G = LineageGraph.from_snapshot(snap)
+    rel = args.relation or DEFAULT_RELATIONS
+    if name == "card":
+        df = card_drift(snap, G, relation=rel, n_boot=args.boot, random_state=args.seed).to_frame()
+    elif table in ("families", "violations", "rules"):
+        audit = license_audit(snap, G, relation=rel)
+        df = {"families": audit.families, "violations": audit.violations, "rules": audit.rules}[table]
+        if table == "families" and sys.stderr.isatty():
+            print(repr(audit).splitlines()[0], file=sys.stderr)
+    elif table == "mutation":
+        df = mutation_rates(snap, G, traits=[name], relation=args.relation, n_boot=args.boot,
+                            random_state=args.seed).to_frame()
+    else:
+        tname = "license_class" if table in ("classes", "class-ordering") else name
+        t = transitions(snap, G, trait=tname, relation=rel)
+        if table in ("transitions", "classes"):
+            df = t.to_frame()
+        elif table == "flow":
+            df = t.net_flow()
+        else:
+            df = _ordering_frame(t.ordering(args.top_k, objective=args.objective))
+    write_frame(df, args.format, args.output)
+    return 0

@@ -1,0 +1,71 @@
+"""``hftree inherit``: trait similarity by kinship (parent–child, siblings, …) with CIs and tests."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _csv(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    from hftree.schema import RELATIONS
+    from hftree.traits.kinship import DEFAULT_RELATIONS, KINSHIPS
+
+    p = sub.add_parser(
+        "inherit", help="how alike relatives are: trait similarity by kinship",
+        description="Mean similarity of trait values between related models (parent-child, siblings, "
+        "grandparent, aunt/uncle, cousins, random pairs in a family and across the Hub), with bootstrap "
+        "95%% intervals and the tests of Laufer, Oderinwale & Kleinberg (2025). Parent-child and sibling "
+        "means are exact; other kinships are sampled with --seed.",
+    )
+    p.add_argument("snapshot", metavar="SNAPSHOT")
+    p.add_argument("--traits", type=_csv, metavar="T,T",
+                   help="traits (default: license,languages,task,library,datasets,architecture; "
+                   "also parameters, card_length, card_template, metadata, card, license_class)")
+    p.add_argument("--measures", type=_csv, metavar="M,M",
+                   help="similarity measures (equality, jaccard, tfidf, bow, levenshtein, ratio); "
+                   "default per trait kind")
+    p.add_argument("--kinships", type=_csv, metavar="K,K", help=f"kinships (default all: {', '.join(KINSHIPS)})")
+    p.add_argument("--relation", action="append", choices=RELATIONS, metavar="REL",
+                   help="follow only these edges (repeatable); default: "
+                   f"{', '.join(DEFAULT_RELATIONS)} (merges excluded)")
+    p.add_argument("--samples", type=int, default=10_000, help="pairs sampled per kinship (default 10000)")
+    p.add_argument("--exact", type=_csv, default=["parent_child", "siblings"], metavar="K,K",
+                   help="kinships computed over every pair when affordable, or 'all' "
+                   "(default parent_child,siblings)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--boot", type=int, default=1000, help="bootstrap replicates (default 1000)")
+    p.add_argument("--weighting", choices=("paper", "family"), default="paper",
+                   help="every pair counts once (paper) or every family counts once")
+    p.add_argument("--ci", choices=("cluster", "pairs"), default="cluster",
+                   help="bootstrap resamples anchors (parents, default) or pairs (as the paper)")
+    view = p.add_mutually_exclusive_group()
+    view.add_argument("--tests", action="store_true", help="print the tests of the paper's claims instead")
+    view.add_argument("--wide", action="store_true", help="print means as a trait x kinship table")
+    from hftree.cli._common import add_output_args
+
+    add_output_args(p)
+    p.set_defaults(run=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from hftree.cli._common import load, write_frame
+    from hftree.traits import inheritance
+    from hftree.traits.kinship import DEFAULT_RELATIONS
+
+    snap = load(args.snapshot)
+    exact = "all" if args.exact == ["all"] else args.exact
+    res = inheritance(snap, traits=args.traits, measures=args.measures, kinships=args.kinships,
+                      relation=args.relation or DEFAULT_RELATIONS, samples=args.samples, exact=exact,
+                      weighting=args.weighting, ci=args.ci, n_boot=args.boot, random_state=args.seed)
+    if args.tests:
+        df = res.comparisons_frame()
+    elif args.wide:
+        df = res.wide().reset_index()
+    else:
+        df = res.to_frame()
+    write_frame(df, args.format, args.output)
+    return 0

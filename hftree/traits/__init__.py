@@ -1,0 +1,62 @@
+"""Traits of models and how they are inherited along the lineage graph.
+
+* :mod:`~hftree.traits.registry` — traits as named functions of the model table
+  (built-ins: licence, languages, task, library, datasets, architecture,
+  parameters, card length, templated card, metadata text, card text); add your own.
+* :mod:`~hftree.traits.kinship` — kinship pairs (parent–child, siblings,
+  grandparent, aunt/uncle, cousins, random pairs), enumerated or sampled.
+* :mod:`~hftree.traits.measures` — equality, Jaccard, TF-IDF / bag-of-words cosine,
+  normalised Levenshtein, ratio.
+* :mod:`~hftree.traits.inheritance` — :func:`inheritance`: the similarity table
+  with bootstrap intervals and the tests of the paper's claims.
+"""
+
+from hftree.traits.inheritance import CLAIMS, INHERITANCE_COLUMNS, InheritanceResult, inheritance
+from hftree.traits.kinship import (
+    DEFAULT_RELATIONS,
+    KINSHIP_LABELS,
+    KINSHIPS,
+    KinshipError,
+    kinship_counts,
+    kinship_pairs,
+)
+from hftree.traits.measures import DEFAULT_MEASURES, MEASURES, similarity
+from hftree.traits.registry import (
+    ARCHITECTURE_TAGS,
+    DEFAULT_TRAITS,
+    Trait,
+    TraitError,
+    get_trait,
+    list_traits,
+    register_trait,
+    trait_values,
+)
+from hftree.traits.stats import KinshipComparison
+from hftree.traits.text import TextVectorizer, levenshtein_similarity
+
+__all__ = [
+    "ARCHITECTURE_TAGS",
+    "CLAIMS",
+    "DEFAULT_MEASURES",
+    "DEFAULT_RELATIONS",
+    "DEFAULT_TRAITS",
+    "INHERITANCE_COLUMNS",
+    "KINSHIPS",
+    "KINSHIP_LABELS",
+    "MEASURES",
+    "InheritanceResult",
+    "KinshipComparison",
+    "KinshipError",
+    "TextVectorizer",
+    "Trait",
+    "TraitError",
+    "get_trait",
+    "inheritance",
+    "kinship_counts",
+    "kinship_pairs",
+    "levenshtein_similarity",
+    "list_traits",
+    "register_trait",
+    "similarity",
+    "trait_values",
+]
