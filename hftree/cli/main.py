@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hftree.cli.drift",
     "hftree.cli.ecosystem",
     "hftree.cli.adoption",
+    "hftree.cli.kernels",
     "hftree.cli.report",
 )
 
