@@ -412,6 +412,11 @@ def download_series(
             DataQualityWarning,
             stacklevel=2,
         )
+    return _padded(rows, bins)
+
+
+def _padded(rows: list[tuple[str, np.ndarray]], bins: str) -> pd.DataFrame:
+    """One row per (model, series), series of different lengths padded with NaN on the right."""
     width = max((len(v) for _, v in rows), default=0)
     mat = np.full((len(rows), width), np.nan)
     for i, (_, v) in enumerate(rows):
@@ -632,16 +637,7 @@ def growth_series(
             DataQualityWarning,
             stacklevel=2,
         )
-    width = max((len(c) for _, c in out_rows), default=0)
-    mat = np.full((len(out_rows), width), np.nan)
-    for i, (_, c) in enumerate(out_rows):
-        mat[i, : len(c)] = c
-    frame = pd.DataFrame(
-        mat,
-        index=pd.Index([r for r, _ in out_rows], name="model"),
-        columns=pd.RangeIndex(width, name=bins),
-    )
-    return frame.sort_index()
+    return _padded(out_rows, bins).sort_index()
 
 
 def _to_ms(ts: pd.Series) -> np.ndarray:

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from hftree._atomic import atomic_path, write_atomic
 from hftree.schema import RELATIONS
 
 FORMATS = ("table", "csv", "json", "parquet")
+
+
+def whole_number(lo: int = 1):
+    """An argparse ``type`` accepting whole numbers >= ``lo``, with a one-line message otherwise."""
+    expected = "a positive whole number" if lo == 1 else f"a whole number >= {lo}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < lo:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
 
 
 def add_relation_arg(p: argparse.ArgumentParser) -> None:
@@ -44,19 +59,11 @@ def write_frame(df: pd.DataFrame, fmt: str | None, output: str | None) -> None:
     if output is None:
         sys.stdout.write(_render(df, fmt))
         return
-    out = Path(output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
-    try:
-        if fmt == "parquet":
+    if fmt == "parquet":
+        with atomic_path(output) as tmp:
             df.to_parquet(tmp, index=False)
-        else:
-            Path(tmp).write_text(_render(df, fmt), encoding="utf-8")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    else:
+        write_atomic(output, _render(df, fmt))
 
 
 def _render(df: pd.DataFrame, fmt: str) -> str:

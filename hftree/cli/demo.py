@@ -21,14 +21,14 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    import contextlib
-    import io
     import warnings
 
+    from hftree._atomic import write_atomic
     from hftree.cli import info
     from hftree.cli._common import write_frame
     from hftree.datasets import demo_path
     from hftree.families import family_stats
+    from hftree.families.overview import snapshot_summary
     from hftree.ingest import load_snapshot
     from hftree.lineage import LineageGraph
     from hftree.viz.tree import tree_html
@@ -37,29 +37,28 @@ def run(args: argparse.Namespace) -> int:
     snap = load_snapshot(src)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        info.run(argparse.Namespace(snapshot=str(src), json=False))
-    (out / "info.txt").write_text(buf.getvalue(), encoding="utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        G = LineageGraph.from_snapshot(snap)
+        G = LineageGraph.from_snapshot(snap)  # built once, used by every output below
+    info_text = info.render(snapshot_summary(snap, G), str(src))
+    write_atomic(out / "info.txt", info_text)
     fam = family_stats(G)
     write_frame(fam, "csv", str(out / "families.csv"))
     pages = []
     for i, root in enumerate(fam["root"].head(3), 1):
         page = tree_html(G, root)
         pages.append(page.save(out / f"tree-{i}.html"))
-    print(buf.getvalue(), end="")
+    print(info_text, end="")
     print("\ntop families")
-    print(fam[["root", "descendants", "n_finetune", "n_adapter", "n_quantized", "n_merge", "depth"]].head(10).to_string(index=False))
+    cols = ["root", "descendants", "n_finetune", "n_adapter", "n_quantized", "n_merge", "depth"]
+    print(fam[cols].head(10).to_string(index=False))
     report = ""
     if not getattr(args, "no_report", False):
         from hftree.report import write_report
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = write_report(snap, out / "report")
+            res = write_report(snap, out / "report", graph=G)
         report = f" and the report {res.index} ({len(res.sections)} sections)"
     print(f"\nwrote {out}/info.txt, {out}/families.csv ({len(fam):,} families), "
           + ", ".join(str(p) for p in pages) + report)

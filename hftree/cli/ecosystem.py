@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from hftree.cli._common import FORMATS, _render, add_relation_arg, load, write_frame
+from hftree._atomic import write_atomic
+from hftree.cli._common import FORMATS, _render, add_relation_arg, load, whole_number, write_frame
 
 #: Every table the command can write, in order (see hftree.ecosystem.EcosystemStats).
 TABLES: tuple[str, ...] = (
@@ -45,24 +44,8 @@ _SCREEN_COLUMNS = {
 }
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -79,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("snapshot", metavar="SNAPSHOT", help="snapshot directory (hftree import)")
     p.add_argument(
         "--top",
-        type=_positive,
+        type=whole_number(1),
         metavar="N",
         help="analyse only the N first models by --by (default: every model)",
     )
@@ -92,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--n-values",
-        type=_count,
+        type=whole_number(0),
         default=10,
         metavar="K",
         help="values listed one by one in share tables; the rest is '(other)' (default 10)",
@@ -142,15 +125,7 @@ def _usage(message: str) -> int:
 
 def _write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (temp file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text)
 
 
 def _as_text(tables: dict[str, pd.DataFrame], fmt: str, *, screen: bool) -> str:

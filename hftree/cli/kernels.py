@@ -30,19 +30,12 @@ from typing import Any
 
 import numpy as np
 
+from hftree.cli._common import whole_number
 from hftree.errors import InputFormatError
 
 __all__ = ["register", "run"]
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def _probability(text: str) -> float:
@@ -93,7 +86,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         metavar="OUTDIR",
         help="directory for the tables and figures (created if missing)",
     )
-    parser.add_argument("--k", type=_positive_int, default=10, help="neighbours per item (10)")
+    parser.add_argument("--k", type=whole_number(1), default=10, help="neighbours per item (10)")
     parser.add_argument(
         "--metric", choices=["cosine", "inner_product"], default="cosine", help="similarity for the neighbours (cosine)"
     )
@@ -104,9 +97,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="edge if either / both items are among the other's neighbours (union)",
     )
     parser.add_argument(
-        "--n-components", type=_positive_int, metavar="D", help="embedding dimension (default: Zhu-Ghodsi elbow)"
+        "--n-components", type=whole_number(1), metavar="D", help="embedding dimension (default: Zhu-Ghodsi elbow)"
     )
-    parser.add_argument("--mds-components", type=_positive_int, default=2, help="dimension of the model manifold (2)")
+    parser.add_argument("--mds-components", type=whole_number(1), default=2, help="dimension of the model manifold (2)")
     parser.add_argument(
         "--pairs",
         choices=["first", "all", "none"],
@@ -115,7 +108,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--bootstraps",
-        type=_positive_int,
+        type=whole_number(1),
         default=20,
         help="bootstrap draws per test (20; p-values pool the draws of all items)",
     )

@@ -4,22 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hftree.cli._common import add_relation_arg, load
-
-
-def _count(lo: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected a whole number >= {lo}, got {text!r}"
-            ) from None
-        if value < lo:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {lo}, got {text!r}")
-        return value
-
-    return parse
+from hftree.cli._common import add_relation_arg, load, whole_number
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -37,21 +22,21 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_relation_arg(p)
     p.add_argument(
         "--top-trees",
-        type=_count(0),
+        type=whole_number(0),
         default=5,
         metavar="N",
         help="interactive trees for the N largest families (default 5)",
     )
     p.add_argument(
         "--max-nodes",
-        type=_count(1),
+        type=whole_number(1),
         default=2000,
         metavar="N",
         help="node budget of each tree (default 2000)",
     )
     p.add_argument(
         "--table-rows",
-        type=_count(1),
+        type=whole_number(1),
         default=500,
         metavar="N",
         help="rows of the family table shown (the CSV has all; default 500)",

@@ -4,19 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hftree.cli._common import add_relation_arg, load
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive whole number, got {text!r}"
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
+from hftree.cli._common import add_relation_arg, load, whole_number
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -35,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_relation_arg(p)
     p.add_argument(
         "--max-nodes",
-        type=_positive_int,
+        type=whole_number(1),
         default=3000,
         metavar="N",
         help="node budget: above it the least important subtrees are folded into summary "

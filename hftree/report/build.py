@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from hftree._atomic import atomic_path, write_atomic
 from hftree._version import __version__
 from hftree.report._html import e, hub_url, kv_table, page, sortable_table
 
@@ -156,13 +156,13 @@ class _Context:
     @property
     def summary(self) -> dict:
         if self._summary is None:
-            from hftree.cli.info import summary
+            from hftree.families.overview import snapshot_summary
 
-            self._summary = summary(self.snapshot)
+            self._summary = snapshot_summary(self.snapshot, self.G)
         return self._summary
 
     def write_text(self, name: str, text: str) -> str:
-        _atomic_write(self.assets / name, text.encode("utf-8"))
+        write_atomic(self.assets / name, text.encode("utf-8"))
         self.written.append(name)
         return f"assets/{name}"
 
@@ -182,15 +182,8 @@ class _Context:
         draw(ax)
         files = []
         for ext, dpi in (("png", 110), ("svg", 72)):
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=f".{ext}", dir=self.assets)
-            os.close(fd)
-            try:
+            with atomic_path(self.assets / f"{name}.{ext}", suffix=f".{ext}") as tmp:
                 fig.savefig(tmp, format=ext, dpi=dpi)
-                _readable(tmp)
-                os.replace(tmp, self.assets / f"{name}.{ext}")
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
             files.append(f"{name}.{ext}")
         self.written.extend(files)
         html_ = (
@@ -198,26 +191,6 @@ class _Context:
             f'<figcaption>{e(caption)} <a href="assets/{e(name)}.svg">SVG</a></figcaption></figure>'
         )
         return html_, files
-
-
-def _readable(path: str | Path) -> None:
-    """mkstemp makes 0600 files; give the report the usual permissions (0666 less the umask)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        _readable(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- core sections
@@ -386,7 +359,7 @@ def _trees(ctx: _Context) -> Section:
         pg = tree_html(
             ctx.G, root, relation=ctx.relation, max_nodes=ctx.max_nodes, cards=ctx.snapshot.cards
         )
-        _atomic_write(ctx.assets / Path(href).name, pg.html.encode("utf-8"))
+        write_atomic(ctx.assets / Path(href).name, pg.html.encode("utf-8"))
         ctx.written.append(Path(href).name)
         label = f"{i}. {root} ({pg.models - 1:,} descendants" + (
             f", {pg.collapsed:,} folded)" if pg.collapsed else ")"
@@ -421,6 +394,7 @@ def write_report(
     analyses: bool = True,
     results: Mapping[str, Any] | None = None,
     title: str | None = None,
+    graph: LineageGraph | None = None,
 ) -> ReportResult:
     """Write an offline HTML report of ``snapshot`` to ``out_dir`` (``index.html`` + ``assets/``).
 
@@ -456,6 +430,8 @@ def write_report(
         each becomes a section titled by its key, with the result's
         ``to_frame()`` table and ``plot()`` figure.
     title : str, optional
+    graph : LineageGraph, optional
+        The snapshot's lineage graph, when the caller has already built it.
 
     Returns
     -------
@@ -480,9 +456,11 @@ def write_report(
     out = Path(out_dir)
     assets = out / "assets"
     assets.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        G = LineageGraph.from_snapshot(snapshot)
+    if graph is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            graph = LineageGraph.from_snapshot(snapshot)
+    G = graph
     ctx = _Context(
         snapshot,
         G,
@@ -551,7 +529,7 @@ def write_report(
         + (f" Not in this report: {e('; '.join(unavailable))}." if unavailable else "")
     )
     index = out / "index.html"
-    _atomic_write(
+    write_atomic(
         index,
         page(
             title=title or "hftree report",

@@ -22,7 +22,6 @@ import html
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,6 +31,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
+from hftree._atomic import write_atomic
 from hftree.lineage.graph import LineageGraph
 from hftree.schema import RELATIONS
 
@@ -152,20 +152,7 @@ class TreeHTML:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page (temp file + rename); returns the path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(self.html)
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(tmp, 0o666 & ~mask)  # mkstemp creates 0600; a saved page is an ordinary file
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_atomic(path, self.html)
 
     def _repr_html_(self) -> str:
         srcdoc = html.escape(self.html, quote=True)

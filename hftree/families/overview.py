@@ -1,0 +1,57 @@
+"""A whole-snapshot overview: counts, relations, roots, family sizes, data quality."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from hftree.families.membership import family_members
+from hftree.families.stats import family_size_distribution
+from hftree.lineage.graph import LineageGraph
+
+__all__ = ["snapshot_summary"]
+
+
+def snapshot_summary(snapshot: Any, graph: LineageGraph | None = None) -> dict:
+    """Counts, relations, roots, family sizes and data quality of a snapshot (what ``hftree info`` prints).
+
+    Pass ``graph`` (its :class:`~hftree.lineage.LineageGraph`) when it is already built.
+    """
+    if graph is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            graph = LineageGraph.from_snapshot(snapshot)
+    G = graph
+    mem = family_members(G)
+    _, inn, _ = G.view()
+    indeg = np.diff(inn.indptr)
+    sizes = np.bincount(mem.root, minlength=G.n_nodes)[mem.roots]
+    m = snapshot.manifest
+    rep = {k: v for k, v in G.report.items() if not k.endswith("examples") and k != "cycle_edges_removed"}
+    return {
+        "snapshot_time": m.get("snapshot_time"),
+        "sources": [s["path"] for s in m.get("sources", [])],
+        "models": int((~G.external).sum()),
+        "external_parents": int(G.external.sum()),
+        "cards": m.get("counts", {}).get("cards", 0),
+        "declared_edges": len(snapshot.edges),
+        "edges": G.n_edges,
+        "edges_by_relation": G.relation_counts(),
+        "models_with_parent": int((indeg > 0).sum()),
+        "roots_with_descendants": len(mem.roots),
+        "isolated_models": int(((indeg == 0) & (np.diff(G.view()[0].indptr) == 0)).sum()),
+        "largest_families": _largest(G, mem.roots, sizes),
+        "family_sizes": family_size_distribution(sizes).to_dict("records"),
+        "graph_quality": rep,
+        "cycle_edges_removed": G.report.get("cycle_edges_removed", [])[:10],
+        "near_miss_examples": G.report.get("near_miss_examples", [])[:10],
+        "import_quality": {k: v for k, v in m.get("data_quality", {}).items() if not k.endswith("examples")},
+    }
+
+
+def _largest(G, roots, sizes, k: int = 5) -> list[dict]:
+    top = np.argsort(-sizes, kind="stable")[: 4 * k]
+    cand = sorted(zip(G.id_of(roots[top]), sizes[top].tolist(), strict=True), key=lambda t: (-t[1], t[0]))
+    return [{"root": r, "descendants": int(s)} for r, s in cand[:k]]
