@@ -24,16 +24,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hftree.ingest.languages import ISO_639_1
 from hftree.ingest.records import _KNOWN_KEYS, _RELATION_SYNONYMS, Issues, Raw, assemble
 
 __all__ = ["available", "read_jsonl_duckdb"]
 
-_STRUCT = "{" + ",".join(f'"{k}":"JSON"' for k in sorted(_KNOWN_KEYS)) + "}"
-_CARD = '{"license":"JSON","license_name":"JSON","language":"JSON","datasets":"JSON","base_model":"JSON","base_model_relation":"JSON"}'
 _PATCH = "{" + ",".join(f'"{k}":null' for k in sorted(_KNOWN_KEYS)) + "}"
-_SNAKE = ("modelId", "model_id", "created_at", "last_modified", "downloads_all_time", "pipelineTag",
-          "libraryName", "card_data")
 
 
 def available() -> bool:
@@ -44,71 +39,98 @@ def available() -> bool:
     return True
 
 
+# snake_case spelling -> the camelCase field that takes precedence over it (see records._ALIASES)
+_SNAKE = {"created_at": "createdAt", "last_modified": "lastModified", "downloads_all_time": "downloadsAllTime",
+          "pipelineTag": "pipeline_tag", "libraryName": "library_name", "card_data": "cardData"}
+
+# Every field is read as JSON text (DuckDB would silently turn ``false`` into the string "false", or
+# "12" into 12, where the Python reader reports a bad value); the checks below look at that text:
+# JSON null is SQL NULL, and the text is minified, so its first character gives the type.
+
+
+def _q(name: str) -> str:
+    return '"' + name + '"'
+
+
 def _str_field(x: str) -> tuple[str, str]:
     """(is-regular condition, value) of a field that must be a JSON string or null."""
-    return (f"({x} IS NULL OR json_type({x}) IN ('VARCHAR', 'NULL'))", f"({x}->>'$')")
+    return f"({x} IS NULL OR starts_with({x}::VARCHAR, '\"'))", f"({x}->>'$')"
 
 
 def _int_field(x: str) -> tuple[str, str]:
-    return (f"({x} IS NULL OR json_type({x}) IN ('UBIGINT', 'BIGINT', 'NULL'))", f"TRY_CAST({x} AS BIGINT)")
+    """An integer written plainly (no sign tricks, exponent or fraction), or null."""
+    val = f"TRY_CAST({x}::VARCHAR AS BIGINT)"
+    return f"({x} IS NULL OR {val}::VARCHAR = {x}::VARCHAR)", val
+
+
+def _bool_field(x: str) -> tuple[str, str]:
+    return f"({x} IS NULL OR {x}::VARCHAR IN ('true', 'false'))", f"({x}::VARCHAR = 'true')"
 
 
 def _list_field(x: str) -> tuple[str, str]:
     """A string or a flat list of strings (no nulls); the value is a VARCHAR[]."""
-    ok = (
-        f"({x} IS NULL OR json_type({x}) = 'NULL' OR json_type({x}) = 'VARCHAR' OR "
-        f"(json_type({x}) = 'ARRAY' AND (json_array_length({x}) = 0 OR "
-        f"(json_structure({x}) = '[\"VARCHAR\"]' AND list_count(json_extract_string({x}, '$[*]')) "
-        f"= json_array_length({x})))))"
-    )
-    val = (f"(CASE json_type({x}) WHEN 'VARCHAR' THEN [{x}->>'$'] "
-           f"WHEN 'ARRAY' THEN json_extract_string({x}, '$[*]') END)")
+    ok = (f"({x} IS NULL OR CASE json_structure({x}) WHEN '\"VARCHAR\"' THEN TRUE WHEN '[\"VARCHAR\"]' THEN TRUE "
+          f"WHEN '[\"NULL\"]' THEN {x}::VARCHAR = '[]' ELSE FALSE END)")
+    val = (f"(CASE WHEN starts_with({x}::VARCHAR, '[') THEN TRY_CAST({x} AS VARCHAR[]) "
+           f"WHEN {x} IS NOT NULL THEN [{x}->>'$'] END)")
     return ok, val
 
 
-_LANGS_SQL = "[" + ", ".join(f"'{c}'" for c in sorted(ISO_639_1)) + "]"
-
 _COLUMNS = {
-    "id": "JSON", "author": "VARCHAR", "createdAt": "VARCHAR", "lastModified": "VARCHAR",
-    "downloads": "BIGINT", "downloadsAllTime": "BIGINT", "likes": "BIGINT", "pipeline_tag": "VARCHAR",
-    "library_name": "VARCHAR", "tags": "VARCHAR[]",
+    **{k: "JSON" for k in ("id", "author", "createdAt", "lastModified", "downloads", "downloadsAllTime", "likes",
+                           "pipeline_tag", "library_name", "tags", "gated", "private", "modelId", "model_id")},
     "cardData": "STRUCT(license JSON, license_name JSON, language JSON, datasets JSON, base_model JSON, "
                 "base_model_relation JSON)",
-    "safetensors": "STRUCT(total BIGINT)", "gated": "JSON", "private": "BOOLEAN",
+    "safetensors": "STRUCT(total JSON)",
     **{k: "JSON" for k in _SNAKE},
 }
 
 
 def _query(path: str, compression: str) -> str:
-    # languages: ISO 639-1 codes, as in hftree.ingest.languages
     c = '"cardData"'
+    checks = ["starts_with(id::VARCHAR, '\"')", "id::VARCHAR <> '\"\"'"]
+    values = ["id->>'$' AS id"]
+
+    def add(kind, expr: str, name: str) -> None:
+        ok, val = kind(expr)
+        checks.append(ok)
+        values.append(f"{val} AS {name}")
+
+    for field, name in (("createdAt", "created"), ("lastModified", "modified"), ("pipeline_tag", "ptag"),
+                        ("library_name", "lib")):
+        add(_str_field, _q(field), name)
+    for field, name in (("downloads", "downloads"), ("downloadsAllTime", "dl_all"), ("likes", "likes")):
+        add(_int_field, _q(field), name)
+    add(_int_field, "safetensors.total", "parameters")
+    add(_bool_field, "private", "private")
+    add(_list_field, f"{c}.language", "card_language")
+    add(_list_field, f"{c}.datasets", "card_datasets")
+    add(_list_field, f"{c}.base_model", "card_base_model")
     lic_ok, lic_val = _list_field(f"{c}.license")
-    lang_ok, lang_val = _list_field(f"{c}.language")
-    ds_ok, ds_val = _list_field(f"{c}.datasets")
-    bm_ok, bm_val = _list_field(f"{c}.base_model")
-    licname_ok, licname_val = _str_field(f"{c}.license_name")
-    rel_ok, rel_val = _str_field(f"{c}.base_model_relation")
-    regular = " AND ".join(
-        ["json_type(id) = 'VARCHAR'", "(id->>'$') <> ''", lic_ok, lang_ok, ds_ok, bm_ok, licname_ok, rel_ok,
-         "(gated IS NULL OR json_type(gated) IN ('BOOLEAN', 'VARCHAR', 'NULL'))"]
-        + [f'"{k}" IS NULL' for k in _SNAKE]
-    )
+    checks.append(lic_ok)
+    values.append(f"{lic_val}[1] AS card_license")
+    # any JSON type is fine for these two: the Python reader ignores what is not a string
+    values.append(f"CASE WHEN starts_with({c}.license_name::VARCHAR, '\"') THEN {c}.license_name->>'$' END "
+                  "AS card_license_name")
+    values.append(f"CASE WHEN starts_with({c}.base_model_relation::VARCHAR, '\"') THEN "
+                  f"{c}.base_model_relation->>'$' END AS card_relation")
+    # author: the record's, else the owner part of "owner/name"
+    checks.append(_str_field("author")[0])
+    values.append("COALESCE(author->>'$', CASE WHEN contains(id->>'$', '/') THEN split_part(id->>'$', '/', 1) END) "
+                  "AS author")
+    # tags: a flat list of strings, or null
+    checks.append("(tags IS NULL OR tags::VARCHAR = '[]' OR json_structure(tags) = '[\"VARCHAR\"]')")
+    values.append("TRY_CAST(tags AS VARCHAR[]) AS tags")
+    # gated: false, or "auto"/"manual" (true when a non-empty string)
+    checks.append("(gated IS NULL OR gated::VARCHAR IN ('true', 'false') OR starts_with(gated::VARCHAR, '\"'))")
+    values.append("(CASE WHEN gated::VARCHAR = 'true' THEN TRUE WHEN gated::VARCHAR = 'false' THEN FALSE "
+                  "ELSE (gated->>'$') <> '' END) AS gated")
+    # a snake_case spelling only matters where the camelCase one is absent
+    checks += [f'("{k}" IS NULL OR "{v}" IS NOT NULL)' for k, v in _SNAKE.items()]
+    regular = " AND ".join(checks)
     columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
     return f"""
-SELECT
-  COALESCE({regular}, FALSE) AS regular,
-  id->>'$' AS id, author, "createdAt" AS created, "lastModified" AS modified, downloads,
-  "downloadsAllTime" AS dl_all, likes, pipeline_tag AS ptag, library_name AS lib, tags,
-  {lic_val}[1] AS card_license, {licname_val} AS card_license_name, {lang_val} AS card_language,
-  {ds_val} AS card_datasets, {bm_val} AS card_base_model, {rel_val} AS card_relation,
-  safetensors.total AS parameters,
-  lower(list_filter(tags, lambda t: starts_with(t, 'license:'))[1][9:]) AS tag_license,
-  list_filter(tags, lambda t: len(t) = 2 AND list_contains({_LANGS_SQL}, t)) AS tag_languages,
-  list_transform(list_filter(tags, lambda t: starts_with(t, 'dataset:')), lambda t: t[9:]) AS tag_datasets,
-  list_filter(tags, lambda t: starts_with(t, 'base_model:')) AS tag_base,
-  (CASE json_type(gated) WHEN 'BOOLEAN' THEN TRY_CAST(gated AS BOOLEAN)
-       WHEN 'VARCHAR' THEN (gated->>'$') <> '' END) AS gated,
-  private
+SELECT COALESCE({regular}, FALSE) AS regular, {", ".join(values)}
 FROM read_json('{path}', format='newline_delimited', compression='{compression}', columns={columns})
 """
 
@@ -132,6 +154,26 @@ def _pairs(lists: pa.ListArray, *, lower: bool) -> tuple[np.ndarray, pa.Array]:
     return rows[keep].astype(np.int64), vals.filter(pa.array(keep))
 
 
+def _relations(rel: pa.Array, ids: pa.Array, issues: Issues) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with a ``cardData.base_model_relation`` and its normalised value; unknown values reported."""
+    has_rel = pc.is_valid(rel).to_numpy(zero_copy_only=False)
+    if not has_rel.any():
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
+    rows = np.flatnonzero(has_rel)
+    sel = pa.array(has_rel)
+    names = pc.utf8_lower(pc.utf8_trim_whitespace(rel.filter(sel))).to_pylist()
+    keep_r, keep_v = [], []
+    for r, name, orig, mid in zip(rows.tolist(), names, rel.filter(sel).to_pylist(),
+                                  ids.filter(sel).to_pylist(), strict=True):
+        norm = _RELATION_SYNONYMS.get(name)
+        if norm is None:
+            issues.bad_fields.append(f"{mid}: cardData.base_model_relation: unknown value {orig!r} ignored")
+        else:
+            keep_r.append(r)
+            keep_v.append(norm)
+    return np.array(keep_r, dtype=np.int64), np.array(keep_v, dtype=object)
+
+
 def read_jsonl_duckdb(path: str | os.PathLike[str]) -> tuple[pa.Table, pa.Table, Issues]:
     """Read a JSON Lines file of Hub records with DuckDB (see the module docstring).
 
@@ -152,11 +194,12 @@ def read_jsonl_duckdb(path: str | os.PathLike[str]) -> tuple[pa.Table, pa.Table,
         try:
             con.execute(f"SET threads={os.cpu_count() or 1}")
             con.execute("SET preserve_insertion_order=true")
-            return con.sql(sql).to_arrow_table()
+            # one big batch: DuckDB then writes each column once, instead of Python re-joining 100 k-row chunks
+            return con.sql(sql).to_arrow_table(batch_size=1 << 30)
         finally:
             con.close()
 
-    t = run(_query(escaped, comp)).combine_chunks()
+    t = run(_query(escaped, comp))
     if not pc.all(t.column("regular")).as_py():
         raise Irregular(f"{path}: some records need the Python reader")
     # the second scan (unmodelled fields) runs in DuckDB's threads while Python assembles the first
@@ -173,46 +216,18 @@ def read_jsonl_duckdb(path: str | os.PathLike[str]) -> tuple[pa.Table, pa.Table,
     lang_rows, lang_vals = _pairs(col("card_language"), lower=True)
     ds_rows, ds_vals = _pairs(col("card_datasets"), lower=False)
     bm_rows, bm_vals = _pairs(col("card_base_model"), lower=False)
-    rel = col("card_relation")
-    rel_rows = np.empty(0, dtype=np.int64)
-    rel_vals = np.empty(0, dtype=object)
-    has_rel = pc.is_valid(rel).to_numpy(zero_copy_only=False)
-    if has_rel.any():
-        rows = np.flatnonzero(has_rel)
-        names = pc.utf8_lower(pc.utf8_trim_whitespace(rel.filter(pa.array(has_rel)))).to_pylist()
-        raw_rel = rel.filter(pa.array(has_rel)).to_pylist()
-        ids_rel = col("id").take(pa.array(rows)).to_pylist()
-        keep_r, keep_v = [], []
-        for r, name, orig, mid in zip(rows.tolist(), names, raw_rel, ids_rel, strict=True):
-            norm = _RELATION_SYNONYMS.get(name)
-            if norm is None:
-                issues.bad_fields.append(f"{mid}: cardData.base_model_relation: unknown value {orig!r} ignored")
-            else:
-                keep_r.append(r)
-                keep_v.append(norm)
-        rel_rows = np.array(keep_r, dtype=np.int64)
-        rel_vals = np.array(keep_v, dtype=object)
+    rel_rows, rel_vals = _relations(col("card_relation"), col("id"), issues)
     lic = pc.utf8_lower(pc.utf8_trim_whitespace(col("card_license")))
     lic = pc.if_else(pc.equal(lic, ""), pa.scalar(None, pa.string()), lic)
     lic_name = pc.if_else(pc.equal(lic, "other"), col("card_license_name"), pa.scalar(None, pa.string()))
-    ids = col("id")
-    owner = pc.list_element(pc.split_pattern(ids, "/", max_splits=1), 0)  # "org/name" -> "org"
-    author = pc.coalesce(
-        col("author"), pc.if_else(pc.match_substring(ids, "/"), owner, pa.scalar(None, pa.string()))
-    )
-    tags = col("tags")
-    if not isinstance(tags, pa.ListArray):
-        tags = tags.cast(pa.list_(pa.string()))
     raw = Raw(
-        ids=ids, author=author, created_at=col("created"), last_modified=col("modified"),
+        ids=col("id"), author=col("author"), created_at=col("created"), last_modified=col("modified"),
         downloads=col("downloads"), downloads_all_time=col("dl_all"), likes=col("likes"),
         pipeline_tag=col("ptag"), library_name=col("lib"), license=lic, license_name=lic_name,
         parameters=col("parameters"), gated=col("gated"), private=col("private"),
         extra=pa.nulls(t.num_rows, pa.string()),
-        tags=tags, card_lang_rows=lang_rows, card_lang=lang_vals, card_ds_rows=ds_rows, card_ds=ds_vals,
+        tags=col("tags"), card_lang_rows=lang_rows, card_lang=lang_vals, card_ds_rows=ds_rows, card_ds=ds_vals,
         card_base_rows=bm_rows, card_base=bm_vals, card_rel_rows=rel_rows, card_rel=rel_vals,
-        tag_license=col("tag_license"), tag_languages=col("tag_languages"), tag_datasets=col("tag_datasets"),
-        tag_base=col("tag_base"),
     )
     try:
         models, edges = assemble(raw, issues)

@@ -383,11 +383,6 @@ class Raw:
     card_base: Any
     card_rel_rows: np.ndarray
     card_rel: Any
-    # optional, precomputed by the DuckDB reader from ``tags`` (each a per-row list, or None)
-    tag_license: pa.Array | None = None  # first "license:" tag, without prefix, lower-cased
-    tag_languages: pa.ListArray | None = None  # tags that are ISO 639-1 codes
-    tag_datasets: pa.ListArray | None = None  # "dataset:" tags without prefix
-    tag_base: pa.ListArray | None = None  # "base_model:" tags
 
 
 def _str_array(x: Any) -> pa.Array:
@@ -401,30 +396,13 @@ def assemble(raw: Raw, issues: Issues) -> tuple[pa.RecordBatch, pa.RecordBatch]:
     n = len(raw.ids)
     tags = raw.tags
     ids = raw.ids
-    if raw.tag_license is not None:
-        lic_arr = pc.coalesce(raw.license, raw.tag_license)
-        lang_rows, lang_vals = _flat_pairs(raw.tag_languages)
-        ds_rows, ds_vals = _flat_pairs(raw.tag_datasets)
-        bm_rows, bm_tags = _flat_pairs(raw.tag_base)
-    else:
-        flat = tags.flatten()
-        tag_row = tags.value_parent_indices().to_numpy()
-        lic_arr = raw.license
-        is_lic = pc.starts_with(flat, "license:").to_numpy(zero_copy_only=False)
-        if is_lic.any():
-            rows = tag_row[is_lic]
-            vals = pc.utf8_lower(pc.utf8_slice_codeunits(flat.filter(pa.array(is_lic)), 8))
-            vals = vals.to_numpy(zero_copy_only=False)
-            first_rows, idx = np.unique(rows, return_index=True)
-            tag_lic = np.full(n, None, dtype=object)
-            tag_lic[first_rows] = vals[idx]
-            lic_arr = pc.coalesce(lic_arr, pa.array(tag_lic, type=pa.string()))
-        is_lang = pc.is_in(flat, value_set=_LANG_SET).to_numpy(zero_copy_only=False)
-        lang_rows, lang_vals = tag_row[is_lang], flat.filter(pa.array(is_lang))
-        is_ds = pc.starts_with(flat, "dataset:").to_numpy(zero_copy_only=False)
-        ds_rows, ds_vals = tag_row[is_ds], pc.utf8_slice_codeunits(flat.filter(pa.array(is_ds)), 8)
-        is_bm = pc.starts_with(flat, "base_model:").to_numpy(zero_copy_only=False)
-        bm_rows, bm_tags = tag_row[is_bm], flat.filter(pa.array(is_bm))
+    lic_arr = raw.license
+    tag_row, tag_lic, (lang_rows, lang_vals), (ds_rows, ds_vals), (bm_rows, bm_rest) = _classify_tags(tags)
+    if len(tag_lic):
+        first_rows, idx = np.unique(tag_row, return_index=True)  # the first licence tag of each row
+        lic_tag = np.full(n, None, dtype=object)
+        lic_tag[first_rows] = pc.utf8_lower(tag_lic).to_numpy(zero_copy_only=False)[idx]
+        lic_arr = pc.coalesce(lic_arr, pa.array(lic_tag, type=pa.string()))
 
     languages = _group_unique(
         np.concatenate([lang_rows, raw.card_lang_rows]),
@@ -465,23 +443,70 @@ def assemble(raw: Raw, issues: Issues) -> tuple[pa.RecordBatch, pa.RecordBatch]:
         ],
         schema=MODEL_SCHEMA,
     )
-    edges = _edges(bm_rows, bm_tags, ids, raw.card_base_rows, raw.card_base, raw.card_rel_rows, raw.card_rel)
+    edges = _edges(bm_rows, bm_rest, ids, raw.card_base_rows, raw.card_base, raw.card_rel_rows, raw.card_rel)
     return models, edges
 
 
-def _flat_pairs(lists: pa.ListArray) -> tuple[np.ndarray, pa.Array]:
-    """(row, value) pairs of a list column."""
-    if isinstance(lists, pa.ChunkedArray):
-        lists = lists.combine_chunks()
-    return lists.value_parent_indices().to_numpy().astype(np.int64), lists.flatten()
+def _string_layout(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (n + 1) and the bytes of a string array, without copying."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    wide = pa.types.is_large_string(arr.type)
+    _, off_buf, data_buf = arr.buffers()
+    offs = np.frombuffer(off_buf, dtype=np.int64 if wide else np.int32)[arr.offset: arr.offset + len(arr) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(1, np.uint8)
+    return offs, data
+
+
+def _classify_tags(tags: pa.ListArray):
+    """Pick the tags that carry metadata, with the row of each: ``license:`` (value after the
+    prefix), ISO 639-1 language codes, ``dataset:`` and ``base_model:`` (each after the prefix).
+
+    Tags are tested on their raw bytes first (length and first byte, in NumPy), so only the
+    few candidates go through Arrow's string kernels; 17 M tags take a fraction of a second.
+    """
+    if isinstance(tags, pa.ChunkedArray):
+        tags = tags.combine_chunks()
+    list_offs = tags.offsets.to_numpy()
+    if tags.null_count and np.diff(list_offs)[~tags.is_valid().to_numpy(zero_copy_only=False)].any():
+        tags = pa.array(tags.to_pylist(), type=tags.type)  # null lists hiding values: rebuild (never seen)
+        list_offs = tags.offsets.to_numpy()
+    base = int(list_offs[0])
+    flat = tags.values.slice(base, int(list_offs[-1]) - base)
+    offs, data = _string_layout(flat)
+    length = np.diff(offs)
+    # first byte of each tag (of the next tag where empty: harmless, empty tags fail the length tests)
+    first = data[np.minimum(offs[:-1], len(data) - 1)] if len(data) else np.zeros(len(flat), np.uint8)
+
+    def rows_of(idx: np.ndarray) -> np.ndarray:
+        # tag i (in ``flat``) belongs to the list whose offsets bracket it; null lists hold no tags
+        return np.searchsorted(list_offs, idx + base, side="right").astype(np.int64) - 1
+
+    def pick(cand: np.ndarray, prefix: str | None):
+        idx = np.flatnonzero(cand)
+        vals = flat.take(pa.array(idx))
+        if prefix is not None:
+            hit = pc.starts_with(vals, prefix).to_numpy(zero_copy_only=False)
+            idx, vals = idx[hit], pc.utf8_slice_codeunits(vals.filter(pa.array(hit)), len(prefix))
+        return rows_of(idx), vals
+
+    lic_rows, lic_vals = pick((first == ord("l")) & (length > 8), "license:")  # "license:" alone says nothing
+    ds = pick((first == ord("d")) & (length >= 8), "dataset:")
+    bm_rows, bm_vals = pick((first == ord("b")) & (length >= 11), "base_model:")
+    two = np.flatnonzero(length == 2)
+    is_lang = pc.is_in(flat.take(pa.array(two)), value_set=_LANG_SET).to_numpy(zero_copy_only=False)
+    lang = (rows_of(two[is_lang]), flat.take(pa.array(two[is_lang])))
+    return lic_rows, lic_vals, lang, ds, (bm_rows, bm_vals)
 
 
 _REL_NAMES = np.array(["finetune", "adapter", "quantized", "merge", "unknown"], dtype=object)
+_REL_ARROW = pa.array(_REL_NAMES.tolist(), pa.string())
+_SRC_ARROW = pa.array(["tag", "card_data"], pa.string())
 
 
 def _edges(
     bm_rows: np.ndarray,
-    bm_tags: pa.Array,
+    bm_rest: pa.Array,
     ids: pa.Array,
     card_rows: np.ndarray,
     card_parents: np.ndarray,
@@ -496,13 +521,13 @@ def _edges(
     with two or more parents none of which is typed has merge edges;
     ``cardData.base_model_relation`` overrides everything.
     """
-    rest = pc.utf8_slice_codeunits(bm_tags, 11)
+    rest = bm_rest
     parts = pc.extract_regex(rest, pattern=r"^(?P<head>[^:]*):(?P<tail>.+)$")
     head = pc.struct_field(parts, "head")
     tail = pc.struct_field(parts, "tail")
     typed = pc.fill_null(pc.is_in(head, value_set=pa.array(sorted(_TYPED_RELATIONS))), False)
     parent = pc.utf8_trim_whitespace(pc.if_else(typed, tail, rest))
-    rel_tag = pc.index_in(pc.if_else(typed, head, pa.scalar(None, pa.string())), value_set=pa.array(_REL_NAMES[:4].tolist()))
+    rel_tag = pc.index_in(pc.if_else(typed, head, pa.scalar(None, pa.string())), value_set=_REL_ARROW[:4])
     rel_code = np.concatenate([
         pc.fill_null(rel_tag, -1).to_numpy(zero_copy_only=False).astype(np.int64),
         np.full(len(card_rows), -1, dtype=np.int64),
@@ -543,13 +568,12 @@ def _edges(
         relation = np.where(o >= 0, o, relation)
     rows = row_u
     parent_out = enc.dictionary.take(pa.array(pc_u)) if len(pc_u) else pa.array([], pa.string())
-    src_out = np.where(src_u, "tag", "card_data").astype(object)
     return pa.RecordBatch.from_arrays(
         [
             parent_out,
-            ids.take(pa.array(rows, type=pa.int64())) if len(rows) else pa.array([], pa.string()),
-            pa.array(_REL_NAMES[relation] if len(rows) else [], pa.string()),
-            pa.array(src_out, pa.string()),
+            ids.take(pa.array(rows, type=pa.int64())),
+            _REL_ARROW.take(pa.array(relation, type=pa.int64())),
+            _SRC_ARROW.take(pa.array(np.where(src_u, 0, 1), type=pa.int64())),
             pa.array(rows, pa.int64()),
         ],
         schema=EDGE_SCHEMA.append(pa.field("row", pa.int64())),

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from hftree._memory import bulk_allocations
 from hftree._version import __version__
 from hftree.errors import DataQualityWarning, InputFormatError, SnapshotError
 from hftree.ingest.jsonl import _open, read_jsonl
@@ -198,6 +199,14 @@ def import_sources(
       Trainer's "fine-tuned version of [X](https://huggingface.co/X)" line gets
       an edge from X (relation ``finetune``, source ``card_text``).
     """
+    with bulk_allocations():
+        return _import(inputs, edges=edges, cards=cards, on_error=on_error, parent_col=parent_col,
+                       child_col=child_col, relation_col=relation_col, snapshot_time=snapshot_time,
+                       progress=progress)
+
+
+def _import(inputs, *, edges, cards, on_error, parent_col, child_col, relation_col, snapshot_time,
+            progress) -> Snapshot:
     model_tables: list[pa.Table] = []
     edge_tables: list[pa.Table] = []
     card_tables: list[pa.Table] = []
@@ -306,7 +315,7 @@ def import_sources(
             f"skipped, {len(issues.bad_base_model)} unusable base_model fields ignored "
             "(see manifest['data_quality'])",
             DataQualityWarning,
-            stacklevel=2,
+            stacklevel=4,  # the caller of import_sources,
         )
     return snap
 
@@ -362,9 +371,8 @@ def _drop_duplicates(models: pa.Table, edges: pa.Table) -> tuple[pa.Table, pa.Ta
 
 
 def _bare_models(edges: pa.Table) -> pa.Table:
-    ids = pc.unique(pa.concat_arrays([edges.column("parent").combine_chunks(), edges.column("child").combine_chunks()]))
-    ids = pc.sort_indices(ids)
-    id_arr = pc.unique(pa.concat_arrays([edges.column("parent").combine_chunks(), edges.column("child").combine_chunks()])).take(ids)
+    named = pc.unique(pa.concat_arrays([edges.column(c).combine_chunks() for c in ("parent", "child")]))
+    id_arr = named.take(pc.sort_indices(named))
     cols = {name: pa.nulls(len(id_arr), MODEL_SCHEMA.field(name).type) for name in MODEL_SCHEMA.names}
     cols["id"] = id_arr
     authors = [s.split("/", 1)[0] if "/" in s else None for s in id_arr.to_pylist()]
