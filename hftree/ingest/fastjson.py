@@ -2,21 +2,26 @@
 
 DuckDB's JSON reader (C++, multi-threaded) extracts the per-record values that
 :class:`~hftree.ingest.records.RecordBatcher` would, for every *regular* record:
-camelCase fields of the expected JSON types, ``cardData`` an object whose
-``license``/``language``/``datasets``/``base_model`` are strings or flat lists of
-strings. Anything else — snake_case dumps, a number where a list belongs, a YAML
-``card_data`` — is flagged *irregular* and handed, as its original JSON text, to
-the Python normaliser; so the semantics live in one place and the fast path only
-accelerates the common case. Both paths then meet in
-:func:`hftree.ingest.records.assemble`.
+each field of the JSON type the Hub uses (checked on the field's JSON text, so
+DuckDB never silently turns ``false`` into ``"false"``), ``cardData`` an object
+whose ``license``/``language``/``datasets``/``base_model`` are strings or flat
+lists of strings. Both paths then meet in :func:`hftree.ingest.records.assemble`,
+so the semantics live in one place; a property test fuzzes the two against each
+other (``tests/ingest/test_fastjson_fuzz.py``).
+
+Irregular records (a number where a list belongs, a snake_case dump, a YAML
+``card_data``) are picked out of the file by position and normalised by the
+Python reader, then put back in file order; a file where more than a few
+thousand records (or 2 %) are irregular is handed to the Python reader whole.
+A second, concurrent scan keeps the fields hftree does not model (``extra``).
 
 If DuckDB is not installed, or rejects the file (malformed JSON, invalid UTF-8,
 truncated gzip), the caller falls back to the Python reader, which reports the
 exact file and line.
 """
-
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -174,12 +179,14 @@ def _relations(rel: pa.Array, ids: pa.Array, issues: Issues) -> tuple[np.ndarray
     return np.array(keep_r, dtype=np.int64), np.array(keep_v, dtype=object)
 
 
-def read_jsonl_duckdb(path: str | os.PathLike[str]) -> tuple[pa.Table, pa.Table, Issues]:
+def read_jsonl_duckdb(path: str | os.PathLike[str], *, progress: bool = False) -> tuple[pa.Table, pa.Table, Issues]:
     """Read a JSON Lines file of Hub records with DuckDB (see the module docstring).
 
-    Raises :class:`Irregular` if any record needs the Python normaliser, and
-    whatever DuckDB raises on unreadable input; callers fall back to
-    :func:`hftree.ingest.jsonl.read_jsonl` in both cases.
+    Irregular records (a field of an unexpected JSON type, a snake_case dump, ...)
+    are picked out of the file and normalised by the Python reader, then put back
+    in their place. Raises :class:`Irregular` when too many records are irregular
+    for that to pay off, and whatever DuckDB raises on unreadable input; callers
+    fall back to :func:`hftree.ingest.jsonl.read_jsonl` in both cases.
     """
     import duckdb
 
@@ -189,25 +196,117 @@ def read_jsonl_duckdb(path: str | os.PathLike[str]) -> tuple[pa.Table, pa.Table,
     escaped = str(path).replace("'", "''")
     comp = "gzip" if gz else "none"
 
-    def run(sql: str) -> pa.Table:
+    bar = _Progress(path.name) if progress else None
+
+    def run(sql: str, share: float = 0.0) -> pa.Table:
         con = duckdb.connect()
         try:
             con.execute(f"SET threads={os.cpu_count() or 1}")
             con.execute("SET preserve_insertion_order=true")
-            # one big batch: DuckDB then writes each column once, instead of Python re-joining 100 k-row chunks
-            return con.sql(sql).to_arrow_table(batch_size=1 << 30)
+            if bar is None or not share:
+                return con.sql(sql).to_arrow_table()
+            with bar.follow(con, share):
+                return con.sql(sql).to_arrow_table()
         finally:
             con.close()
 
-    t = run(_query(escaped, comp))
-    if not pc.all(t.column("regular")).as_py():
-        raise Irregular(f"{path}: some records need the Python reader")
+    try:
+        return _read(path, escaped, comp, run, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _read(path: Path, escaped: str, comp: str, run, bar: _Progress | None) -> tuple[pa.Table, pa.Table, Issues]:
+    t = run(_query(escaped, comp), 0.6)
+    n = t.num_rows
+    regular = t.column("regular").combine_chunks()
+    odd = np.flatnonzero(~regular.to_numpy(zero_copy_only=False)) if regular.false_count else np.empty(0, np.int64)
+    if len(odd) > max(_MAX_ODD, n // 50):
+        raise Irregular(f"{path}: {len(odd):,} of {n:,} records need the Python reader")
     # the second scan (unmodelled fields) runs in DuckDB's threads while Python assembles the first
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(max_workers=1)
     extra_future = pool.submit(run, _extra_query(escaped, comp))
-    issues = Issues()
+    try:
+        odd_ids = t.column("id").take(pa.array(odd)).to_pylist() if len(odd) else []
+        if len(odd):
+            t = t.filter(regular)
+        issues = Issues()
+        batches = assemble(_raw(t, issues), issues)
+        del t
+        models, edges = (pa.Table.from_batches([b]) for b in batches)
+        if bar is not None:
+            bar.to(0.85)
+        if len(odd):
+            models, edges = _put_back(path, odd, odd_ids, n, models, edges, issues)
+        extra = extra_future.result().column("extra").combine_chunks()
+    finally:
+        pool.shutdown(wait=True)
+    if len(extra) != n:  # pragma: no cover - both scans read the same lines
+        raise Irregular(f"{path}: the two scans disagree on the number of records")
+    if len(odd):  # the Python reader made the extra fields of its records
+        keep = np.ones(n, dtype=bool)
+        keep[odd] = False
+        extra = pc.if_else(pa.array(keep), extra, models.column("extra").combine_chunks())
+    models = models.set_column(models.schema.get_field_index("extra"), "extra", extra)
+    if bar is not None:
+        bar.to(1.0)
+    return models, edges, issues
+
+
+class _Progress:
+    """A progress bar (stderr) fed by DuckDB's progress of the running scan."""
+
+    def __init__(self, name: str) -> None:
+        from tqdm.auto import tqdm
+
+        self._bar = tqdm(total=100, desc=f"reading {name}", unit="%", leave=False,
+                         bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]")
+
+    def to(self, fraction: float) -> None:
+        step = round(100 * fraction - self._bar.n, 1)
+        if step > 0:
+            self._bar.update(step)
+
+    @contextlib.contextmanager
+    def follow(self, con, share: float):
+        """Advance by ``share`` of the bar as the query on ``con`` runs (polled in a thread)."""
+        import threading
+
+        start = self._bar.n / 100
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.wait(0.25):
+                try:
+                    pct = con.query_progress()
+                except Exception:  # the query may just have finished
+                    return
+                if pct >= 0:
+                    self.to(start + share * pct / 100)
+
+        con.execute("SET enable_progress_bar=true")
+        con.execute("SET enable_progress_bar_print=false")
+        th = threading.Thread(target=poll, daemon=True)
+        th.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            th.join()
+            self.to(start + share)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+_MAX_ODD = 5_000  # irregular records picked out of a file (or 2 % of it, if more)
+
+
+def _raw(t: pa.Table, issues: Issues) -> Raw:
+    """The fast path's columns, as :func:`~hftree.ingest.records.assemble` takes them."""
 
     def col(name: str) -> pa.Array:
         c = t.column(name)
@@ -220,7 +319,7 @@ def read_jsonl_duckdb(path: str | os.PathLike[str]) -> tuple[pa.Table, pa.Table,
     lic = pc.utf8_lower(pc.utf8_trim_whitespace(col("card_license")))
     lic = pc.if_else(pc.equal(lic, ""), pa.scalar(None, pa.string()), lic)
     lic_name = pc.if_else(pc.equal(lic, "other"), col("card_license_name"), pa.scalar(None, pa.string()))
-    raw = Raw(
+    return Raw(
         ids=col("id"), author=col("author"), created_at=col("created"), last_modified=col("modified"),
         downloads=col("downloads"), downloads_all_time=col("dl_all"), likes=col("likes"),
         pipeline_tag=col("ptag"), library_name=col("lib"), license=lic, license_name=lic_name,
@@ -229,12 +328,35 @@ def read_jsonl_duckdb(path: str | os.PathLike[str]) -> tuple[pa.Table, pa.Table,
         tags=col("tags"), card_lang_rows=lang_rows, card_lang=lang_vals, card_ds_rows=ds_rows, card_ds=ds_vals,
         card_base_rows=bm_rows, card_base=bm_vals, card_rel_rows=rel_rows, card_rel=rel_vals,
     )
-    try:
-        models, edges = assemble(raw, issues)
-        extra = extra_future.result().column("extra").combine_chunks()
-    finally:
-        pool.shutdown(wait=True)
-    if len(extra) != models.num_rows:  # pragma: no cover - both scans read the same lines
-        raise Irregular(f"{path}: the two scans disagree on the number of records")
-    models = models.set_column(models.schema.get_field_index("extra"), "extra", extra)
-    return pa.Table.from_batches([models]), pa.Table.from_batches([edges]), issues
+
+
+def _put_back(
+    path: Path, odd: np.ndarray, odd_ids: list, n: int, models: pa.Table, edges: pa.Table, issues: Issues,
+) -> tuple[pa.Table, pa.Table]:
+    """Normalise the irregular records with the Python reader and merge them back in file order."""
+    import orjson
+
+    from hftree.ingest.jsonl import lines_of_records
+    from hftree.ingest.records import RecordBatcher
+
+    texts, lines = lines_of_records(path, odd)
+    recs = [orjson.loads(x) for x in texts]  # DuckDB parsed these lines already
+    if len(recs) != len(odd) or any(
+        isinstance(r, dict) and isinstance(r.get("id"), str) and r["id"] != mid
+        for r, mid in zip(recs, odd_ids, strict=True)
+    ):  # pragma: no cover - DuckDB and Python count records alike (tested with blank lines)
+        raise Irregular(f"{path}: could not line up the records DuckDB flagged")
+    batcher = RecordBatcher(str(path), "raise")
+    m_odd, e_odd = batcher.records(recs, lines)  # raises InputFormatError, naming file and line, on bad records
+    issues.merge(batcher.issues)
+    reg = np.ones(n, dtype=bool)
+    reg[odd] = False
+    pos = np.concatenate([np.flatnonzero(reg), odd])  # file position of each row of [models; m_odd]
+    order = np.argsort(pos, kind="stable")
+    merged = pa.concat_tables([models, pa.Table.from_batches([m_odd])]).take(pa.array(order))
+    e = pa.concat_tables([edges, pa.Table.from_batches([e_odd])])
+    row = np.concatenate([pos[: models.num_rows][edges.column("row").to_numpy()],
+                          odd[e_odd.column("row").to_numpy(zero_copy_only=False)]]).astype(np.int64)
+    e = e.set_column(e.schema.get_field_index("row"), "row", pa.array(row))
+    e = e.take(pa.array(np.argsort(row, kind="stable")))
+    return merged, e

@@ -10,11 +10,13 @@ back in file order as Arrow batches.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -176,6 +178,41 @@ def read_jsonl(
     edges_t = pa.Table.from_batches(edge_batches)
     n_lines = offset + issues.skipped_lines
     return models_t, edges_t, issues, n_lines
+
+
+_BLANK_LINE = re.compile(rb"(?:^|\n)[ \t\r\x0b\x0c]*\n")
+
+
+def lines_of_records(path: str | os.PathLike[str], positions: np.ndarray) -> tuple[list[bytes], list[int]]:
+    """The text and line number of the records at ``positions`` (0-based, sorted), counting
+    records as :func:`read_jsonl` does (blank lines are not records).
+
+    Used by the fast path to hand single records to the Python normaliser; blocks
+    without a wanted record and without blank lines are skipped after one ``count``.
+    """
+    path = Path(path)
+    wanted = np.asarray(positions, dtype=np.int64)
+    out: list[bytes] = []
+    out_lines: list[int] = []
+    k = 0  # next wanted position
+    rec = 0  # records before the current block
+    with _open(path) as fh:
+        for block, first in _blocks(path, fh):
+            if k == len(wanted):
+                break
+            n = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+            if rec + n <= wanted[k] and not _BLANK_LINE.search(block):
+                rec += n
+                continue
+            for i, x in enumerate(block.split(b"\n")):
+                if not x or x.isspace():
+                    continue
+                if k < len(wanted) and rec == wanted[k]:
+                    out.append(x)
+                    out_lines.append(first + i)
+                    k += 1
+                rec += 1
+    return out, out_lines
 
 
 def _bar(total: int, name: str):

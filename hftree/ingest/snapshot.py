@@ -315,7 +315,7 @@ def _import(inputs, *, edges, cards, on_error, parent_col, child_col, relation_c
             f"skipped, {len(issues.bad_base_model)} unusable base_model fields ignored "
             "(see manifest['data_quality'])",
             DataQualityWarning,
-            stacklevel=4,  # the caller of import_sources,
+            stacklevel=3,  # the caller of import_sources,
         )
     return snap
 
@@ -330,7 +330,7 @@ def _read_jsonl_fastest(path: Path, *, on_error: str, progress: bool) -> tuple[p
         import duckdb
 
         try:
-            return fastjson.read_jsonl_duckdb(path)
+            return fastjson.read_jsonl_duckdb(path, progress=progress)
         except (fastjson.Irregular, duckdb.Error):
             pass
     m, e, iss, _ = read_jsonl(path, on_error=on_error, progress=progress)

@@ -49,23 +49,46 @@ def test_same_on_card_edge_cases(tmp_path):
     _assert_same(*_both(path))
 
 
-@pytest.mark.parametrize(
-    "odd",
-    [
-        {"id": "s/nake", "created_at": "2024-01-01T00:00:00Z"},       # snake_case dump
-        rec("a/b", cardData={"base_model": 3}),                        # unusable base_model
-        rec("a/b", cardData={"language": ["en", 1]}),                  # list with a number
-        {"id": 17},                                                    # id not a string
-    ],
-)
-def test_irregular_records_go_to_the_python_reader(tmp_path, odd):
+ODD = [
+    {"id": "s/nake", "created_at": "2024-01-01T00:00:00Z"},       # snake_case dump
+    rec("a/b", cardData={"base_model": 3}),                        # unusable base_model
+    rec("a/b", cardData={"language": ["en", 1]}),                  # list with a number
+    rec("a/c", "x", downloads="12", author=False),                 # wrong scalar types
+]
+
+
+@pytest.mark.parametrize("odd", ODD)
+def test_irregular_records_are_normalised_by_the_python_reader_and_put_back(tmp_path, odd):
+    records = [rec("ok/one", "base_model:finetune:p/1"), odd, "", "  ", rec("ok/two", "base_model:p/2"), odd,
+               rec("ok/three", cardData={"base_model": ["p/1", "p/2"]})]
+    path = write_jsonl(tmp_path / "m.jsonl", records)
+    a, b = _both(path)
+    _assert_same(a, b)
+    assert b[0].column("id").to_pylist()[:2] == ["ok/one", odd["id"]]
+
+
+@pytest.mark.parametrize("odd", ODD)
+def test_mostly_irregular_files_go_to_the_python_reader(tmp_path, monkeypatch, odd):
+    monkeypatch.setattr(fastjson, "_MAX_ODD", 0)
     path = write_jsonl(tmp_path / "m.jsonl", [rec("ok/one"), odd])
     with pytest.raises(fastjson.Irregular):
         fastjson.read_jsonl_duckdb(path)
     # import_sources falls back and behaves exactly like the Python reader
-    if odd.get("id") == 17:
-        with pytest.raises(ValueError, match=r"m\.jsonl:2: record has no model id"):
-            import_sources([path])
-    else:
-        snap = import_sources([path])
-        assert snap.models["id"].tolist()[0] == "ok/one"
+    snap = import_sources([path])
+    assert snap.models["id"].tolist()[0] == "ok/one"
+
+
+def test_a_bad_record_on_the_fast_path_is_reported_with_file_and_line(tmp_path):
+    path = write_jsonl(tmp_path / "m.jsonl", [rec("ok/one"), "", {"id": 17}])
+    with pytest.raises(ValueError, match=r"m\.jsonl:3: record has no model id"):
+        fastjson.read_jsonl_duckdb(path)
+    with pytest.raises(ValueError, match=r"m\.jsonl:3: record has no model id"):
+        import_sources([path])
+
+
+def test_progress_bar_does_not_change_the_result(tmp_path, capsys):
+    path = write_synthetic_hub(tmp_path / "hub.jsonl.gz", 3000, random_state=2)
+    m1, e1, _ = fastjson.read_jsonl_duckdb(path)
+    m2, e2, _ = fastjson.read_jsonl_duckdb(path, progress=True)
+    assert m1.equals(m2) and e1.equals(e2)
+    assert "reading hub.jsonl.gz" in capsys.readouterr().err
