@@ -32,6 +32,9 @@ def main() -> int:
     ap.add_argument("--cache", default="benchmarks/out")
     ap.add_argument("--skip-networkx", action="store_true")
     ap.add_argument("--json", help="also write the results as JSON here")
+    ap.add_argument("--irregular", type=int, default=0, metavar="N",
+                    help="also import a copy of the input where N records have a field of an odd JSON type "
+                         "(picked out and normalised by the Python reader), and time the Python reader on it")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     cache = Path(args.cache)
@@ -105,7 +108,8 @@ def main() -> int:
         )
         D.add_edges_from(
             (a, b, {"relation": r})
-            for a, b, r in zip(edges["parent"].tolist(), edges["child"].tolist(), edges["relation"].tolist(), strict=True)
+            for a, b, r in zip(edges["parent"].tolist(), edges["child"].tolist(), edges["relation"].tolist(),
+                               strict=True)
         )
         rows = []
         for r in D.nodes:
@@ -116,6 +120,8 @@ def main() -> int:
         res["networkx_families"] = len(rows)
         res["ratio_networkx_over_hftree"] = res["networkx_graph_plus_descendants_s"] / res["graph_plus_families_s"]
     res["ratio_import_over_duckdb_read"] = res["import_s"] / res["duckdb_read_s"]
+    if args.irregular:
+        _irregular(src, args.irregular, res)
     res["peak_rss_mb_process"] = round(rss_mb())
     res["load_average_at_end"] = round(os.getloadavg()[0], 2)
     width = max(map(len, res))
@@ -124,6 +130,45 @@ def main() -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=2))
     return 0
+
+
+def _irregular(src: Path, n_odd: int, res: dict) -> None:
+    """Import a copy of ``src`` with ``n_odd`` evenly spread irregular records, and read it with the
+    Python reader alone (what a single odd record used to cost), in the same run."""
+    import orjson
+
+    from hftree.ingest import import_sources
+    from hftree.ingest.jsonl import _open, read_jsonl
+
+    odd = src.with_name(src.name.replace(".jsonl.gz", f"-odd{n_odd}.jsonl.gz"))
+    if not odd.exists():
+        from isal import igzip
+
+        every = max(1, res["models"] // n_odd)
+        tmp = odd.with_suffix(".tmp")
+        with _open(src) as fin, igzip.open(tmp, "wb", compresslevel=1) as fout:
+            for i, line in enumerate(fin):
+                if i % every == every // 2:
+                    rec = orjson.loads(line)
+                    card = rec.get("cardData") or {}
+                    card["language"] = ["en", 1]  # a number in a list of languages
+                    rec["cardData"] = card
+                    rec["downloads"] = str(rec.get("downloads", 0))  # a number written as a string
+                    line = orjson.dumps(rec) + b"\n"
+                fout.write(line)
+        tmp.rename(odd)
+    gc.collect()
+    t = time.perf_counter()
+    snap = import_sources([odd], snapshot_time="2025-07-01T00:00:00Z")
+    res["irregular_records"] = n_odd
+    res["import_with_irregular_s"] = time.perf_counter() - t
+    res["ignored_values_reported"] = snap.data_quality["ignored_values"]
+    del snap
+    gc.collect()
+    t = time.perf_counter()
+    read_jsonl(odd)
+    res["python_reader_s"] = time.perf_counter() - t
+    res["ratio_python_reader_over_import_with_irregular"] = res["python_reader_s"] / res["import_with_irregular_s"]
 
 
 if __name__ == "__main__":

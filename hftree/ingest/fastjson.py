@@ -134,9 +134,13 @@ def _query(path: str, compression: str) -> str:
     checks += [f'("{k}" IS NULL OR "{v}" IS NOT NULL)' for k, v in _SNAKE.items()]
     regular = " AND ".join(checks)
     columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
+    # irregular records keep only their id (to line them up with the file); the Python reader does the rest
+    names = [v.rsplit(" AS ", 1)[1] for v in values[1:]]
+    outer = ", ".join(f"CASE WHEN regular THEN {x} END AS {x}" for x in names)
     return f"""
+SELECT regular, id, {outer} FROM (
 SELECT COALESCE({regular}, FALSE) AS regular, {", ".join(values)}
-FROM read_json('{path}', format='newline_delimited', compression='{compression}', columns={columns})
+FROM read_json('{path}', format='newline_delimited', compression='{compression}', columns={columns}))
 """
 
 
@@ -231,9 +235,7 @@ def _read(path: Path, escaped: str, comp: str, run, bar: _Progress | None) -> tu
     extra_future = pool.submit(run, _extra_query(escaped, comp))
     try:
         odd_ids = t.column("id").take(pa.array(odd)).to_pylist() if len(odd) else []
-        if len(odd):
-            t = t.filter(regular)
-        issues = Issues()
+        issues = Issues()  # irregular rows are all nulls here: no values, no edges, no findings
         batches = assemble(_raw(t, issues), issues)
         del t
         models, edges = (pa.Table.from_batches([b]) for b in batches)
@@ -349,13 +351,11 @@ def _put_back(
     batcher = RecordBatcher(str(path), "raise")
     m_odd, e_odd = batcher.records(recs, lines)  # raises InputFormatError, naming file and line, on bad records
     issues.merge(batcher.issues)
-    reg = np.ones(n, dtype=bool)
-    reg[odd] = False
-    pos = np.concatenate([np.flatnonzero(reg), odd])  # file position of each row of [models; m_odd]
-    order = np.argsort(pos, kind="stable")
-    merged = pa.concat_tables([models, pa.Table.from_batches([m_odd])]).take(pa.array(order))
+    idx = np.arange(n, dtype=np.int64)
+    idx[odd] = n + np.arange(len(odd))  # row i of the result: the fast path's, or the Python reader's
+    merged = pa.concat_tables([models, pa.Table.from_batches([m_odd])]).take(pa.array(idx))
     e = pa.concat_tables([edges, pa.Table.from_batches([e_odd])])
-    row = np.concatenate([pos[: models.num_rows][edges.column("row").to_numpy()],
+    row = np.concatenate([edges.column("row").to_numpy(),
                           odd[e_odd.column("row").to_numpy(zero_copy_only=False)]]).astype(np.int64)
     e = e.set_column(e.schema.get_field_index("row"), "row", pa.array(row))
     e = e.take(pa.array(np.argsort(row, kind="stable")))

@@ -10,7 +10,6 @@ back in file order as Arrow batches.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -180,15 +179,16 @@ def read_jsonl(
     return models_t, edges_t, issues, n_lines
 
 
-_BLANK_LINE = re.compile(rb"(?:^|\n)[ \t\r\x0b\x0c]*\n")
+_SPACE = np.array([ord(c) for c in " \t\n\r\x0b\x0c"], dtype=np.uint8)
 
 
 def lines_of_records(path: str | os.PathLike[str], positions: np.ndarray) -> tuple[list[bytes], list[int]]:
     """The text and line number of the records at ``positions`` (0-based, sorted), counting
     records as :func:`read_jsonl` does (blank lines are not records).
 
-    Used by the fast path to hand single records to the Python normaliser; blocks
-    without a wanted record and without blank lines are skipped after one ``count``.
+    Used by the fast path to hand single records to the Python normaliser. Lines
+    are found with NumPy, one pass over each decompressed block; only lines that
+    are empty or start with whitespace are looked at one by one.
     """
     path = Path(path)
     wanted = np.asarray(positions, dtype=np.int64)
@@ -200,18 +200,25 @@ def lines_of_records(path: str | os.PathLike[str], positions: np.ndarray) -> tup
         for block, first in _blocks(path, fh):
             if k == len(wanted):
                 break
-            n = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-            if rec + n <= wanted[k] and not _BLANK_LINE.search(block):
-                rec += n
-                continue
-            for i, x in enumerate(block.split(b"\n")):
-                if not x or x.isspace():
-                    continue
-                if k < len(wanted) and rec == wanted[k]:
-                    out.append(x)
-                    out_lines.append(first + i)
-                    k += 1
-                rec += 1
+            arr = np.frombuffer(block, dtype=np.uint8)
+            ends = np.flatnonzero(arr == 10)
+            if not block.endswith(b"\n"):
+                ends = np.append(ends, len(block))
+            starts = np.zeros_like(ends)
+            starts[1:] = ends[:-1] + 1
+            maybe = (ends == starts) | np.isin(arr[np.minimum(starts, len(arr) - 1)], _SPACE)
+            lines = np.arange(len(ends))
+            if maybe.any():
+                blank = [i for i in np.flatnonzero(maybe).tolist() if block[starts[i]: ends[i]].isspace()
+                         or ends[i] == starts[i]]
+                lines = np.delete(lines, blank)
+            stop = int(np.searchsorted(wanted, rec + len(lines)))
+            for w in wanted[k:stop].tolist():
+                i = int(lines[w - rec])
+                out.append(block[int(starts[i]): int(ends[i])])
+                out_lines.append(first + i)
+            k = stop
+            rec += len(lines)
     return out, out_lines
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hftree.datasets import write_synthetic_hub
 from hftree.ingest import fastjson, import_sources
@@ -92,3 +95,20 @@ def test_progress_bar_does_not_change_the_result(tmp_path, capsys):
     m2, e2, _ = fastjson.read_jsonl_duckdb(path, progress=True)
     assert m1.equals(m2) and e1.equals(e2)
     assert "reading hub.jsonl.gz" in capsys.readouterr().err
+
+
+@given(st.lists(st.sampled_from(["rec", "rec", "rec", "", "  ", "\t", "\r"]), min_size=1, max_size=60),
+       st.integers(8, 200), st.randoms(use_true_random=False))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_lines_of_records_counts_records_like_the_readers(tmp_path, monkeypatch, kinds, block, rnd):
+    from hftree.ingest import jsonl
+
+    monkeypatch.setattr(jsonl, "_BLOCK", block)  # many small blocks, some cut mid-line
+    lines = [f'{{"id":"m/{i}"}}' if k == "rec" else k for i, k in enumerate(kinds)]
+    path = tmp_path / "m.jsonl"
+    path.write_bytes("\n".join(lines).encode() + rnd.choice([b"", b"\n"]))
+    records = [(x.encode(), i + 1) for i, x in enumerate(lines) if x.strip()]
+    wanted = sorted(rnd.sample(range(len(records)), rnd.randint(0, len(records)))) if records else []
+    texts, numbers = jsonl.lines_of_records(path, np.array(wanted, dtype=np.int64))
+    assert texts == [records[w][0] for w in wanted]
+    assert numbers == [records[w][1] for w in wanted]
