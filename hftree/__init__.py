@@ -12,6 +12,7 @@ per model id; columns in :mod:`hftree.schema`) and the **lineage graph**
 
 from hftree import datasets
 from hftree._version import __version__
+from hftree.ecosystem import ecosystem_stats
 from hftree.errors import (
     ConvergenceError,
     DataQualityWarning,
@@ -20,7 +21,6 @@ from hftree.errors import (
     ModelNotFoundError,
     SnapshotError,
 )
-from hftree.ecosystem import ecosystem_stats
 from hftree.families import family_members, family_stats
 from hftree.ingest import Snapshot, import_sources, load_snapshot
 from hftree.lineage import (

@@ -324,9 +324,9 @@ def write_synthetic_hub(
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     opener = (
-        (lambda: gzip.open(tmp, "wb", compresslevel=compresslevel))
+        (lambda: gzip.open(tmp, "wb", compresslevel=compresslevel))  # noqa: SIM115 - opened by `with` below
         if path.suffix == ".gz"
-        else (lambda: open(tmp, "wb"))
+        else (lambda: open(tmp, "wb"))  # noqa: SIM115
     )
     with opener() as fh:
         buf: list[bytes] = []

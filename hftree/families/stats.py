@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 
@@ -237,8 +239,8 @@ def family_size_distribution(sizes: pd.Series | np.ndarray) -> pd.DataFrame:
     s = s[s > 0]
     top = int(np.ceil(np.log10(s.max() + 1))) if len(s) else 1
     edges = [1, 2] + [10**i for i in range(1, top + 1)]
-    labels = ["1"] + [f"{lo}-{hi - 1}" for lo, hi in zip(edges[1:-1], edges[2:], strict=True)]
-    counts = [int(((s >= lo) & (s < hi)).sum()) for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+    labels = ["1"] + [f"{lo}-{hi - 1}" for lo, hi in pairwise(edges[1:])]
+    counts = [int(((s >= lo) & (s < hi)).sum()) for lo, hi in pairwise(edges)]
     out = pd.DataFrame({"descendants": labels, "families": counts})
     out["share"] = out["families"] / max(len(s), 1)
     return out[out["families"] > 0].reset_index(drop=True)

@@ -207,6 +207,7 @@ def read_jsonl_duckdb(path: str | os.PathLike[str], *, progress: bool = False) -
         try:
             con.execute(f"SET threads={os.cpu_count() or 1}")
             con.execute("SET preserve_insertion_order=true")
+            con.execute("SET enable_progress_bar_print=false")  # DuckDB's own bar would go to stdout
             if bar is None or not share:
                 return con.sql(sql).to_arrow_table()
             with bar.follow(con, share):
@@ -290,7 +291,6 @@ class _Progress:
                     self.to(start + share * pct / 100)
 
         con.execute("SET enable_progress_bar=true")
-        con.execute("SET enable_progress_bar_print=false")
         th = threading.Thread(target=poll, daemon=True)
         th.start()
         try:

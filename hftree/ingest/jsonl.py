@@ -9,6 +9,7 @@ back in file order as Arrow batches.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -230,7 +231,5 @@ def _bar(total: int, name: str):
 
 def _tick(bar, raw) -> None:
     if bar is not None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             bar.update(raw.tell() - bar.n)
-        except (OSError, ValueError):
-            pass

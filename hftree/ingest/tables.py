@@ -8,6 +8,7 @@ Lines, so every source is normalised by one piece of code.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -73,10 +74,8 @@ def read_model_table(
         for key in _NESTED:
             v = rec.get(key)
             if isinstance(v, str) and v[:1] in "[{":
-                try:
+                with contextlib.suppress(orjson.JSONDecodeError):  # else left as text: the batcher reports it
                     rec[key] = orjson.loads(v)
-                except orjson.JSONDecodeError:
-                    pass  # left as text: the batcher reports what it cannot use
             elif isinstance(v, np.ndarray):
                 rec[key] = v.tolist()
         for k, v in list(rec.items()):
@@ -87,10 +86,8 @@ def read_model_table(
         for k in ("downloads", "likes", "downloadsAllTime"):
             v = rec.get(k)
             if isinstance(v, str):
-                try:
+                with contextlib.suppress(ValueError):
                     rec[k] = int(float(v))
-                except ValueError:
-                    pass
     # header is line 1 in a CSV: data rows start at line 2
     first = 2 if path.name.lower().endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")) else 1
     models, edges = batcher.records(records, list(range(first, first + len(records))))
@@ -243,8 +240,9 @@ def card_lineage(cards: pd.DataFrame) -> pa.Table:
     the lineage they do have. Edges get relation ``finetune`` and source ``card_text``.
 
     >>> import pandas as pd
-    >>> t = card_lineage(pd.DataFrame({"id": ["me/ft"], "card": [
-    ...     "This model is a fine-tuned version of [bert-base-uncased](https://huggingface.co/bert-base-uncased) on imdb."]}))
+    >>> card = ("This model is a fine-tuned version of "
+    ...         "[bert-base-uncased](https://huggingface.co/bert-base-uncased) on imdb.")
+    >>> t = card_lineage(pd.DataFrame({"id": ["me/ft"], "card": [card]}))
     >>> t.to_pylist()
     [{'parent': 'bert-base-uncased', 'child': 'me/ft', 'relation': 'finetune', 'source': 'card_text'}]
     """

@@ -70,7 +70,8 @@ def to_igraph(G: LineageGraph, *, attrs: Sequence[str] | None = None):
 
     >>> from hftree.datasets import toy_graph
     >>> g = to_igraph(toy_graph())
-    >>> g.vs[g.vs.find(name="org/merge").index]["name"], g.es[0]["relation"] in ("finetune", "adapter", "quantized", "merge")
+    >>> g.vs[g.vs.find(name="org/merge").index]["name"], g.es[0]["relation"] in (
+    ...     "finetune", "adapter", "quantized", "merge")
     ('org/merge', True)
     """
     import igraph as ig

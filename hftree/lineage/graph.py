@@ -276,7 +276,8 @@ class LineageGraph:
         if self._index is not None:
             i = self._index.get_indexer([model_id])[0]
         else:  # one C++ scan; avoids building a 2 M-entry index for a single lookup
-            i = pc.index(self.id_array, pa.scalar(model_id, self.id_array.type)).as_py() if isinstance(model_id, str) else -1
+            i = (pc.index(self.id_array, pa.scalar(model_id, self.id_array.type)).as_py()
+                 if isinstance(model_id, str) else -1)
         if i < 0:
             hint = ""
             if isinstance(model_id, str):
@@ -332,7 +333,9 @@ class LineageGraph:
             arr = arr.combine_chunks()
         enc = pc.dictionary_encode(arr)
         idx = enc.indices.to_numpy(zero_copy_only=False)
-        codes[: len(idx)] = np.where(np.isnan(idx.astype(float)), -1, idx).astype(np.int64) if enc.indices.null_count else idx
+        if enc.indices.null_count:
+            idx = np.where(np.isnan(idx.astype(float)), -1, idx).astype(np.int64)
+        codes[: len(idx)] = idx
         return codes, enc.dictionary.to_pylist()
 
     def node_times(self, name: str = "created_at") -> np.ndarray:

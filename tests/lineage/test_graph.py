@@ -30,7 +30,8 @@ def graph(edges, models=None, **kw):
     ids = models if models is not None else sorted({x for e in edges for x in e[:2]})
     rel = [e[2] if len(e) > 2 else "finetune" for e in edges]
     e = pd.DataFrame({"parent": [a for a, *_ in edges], "child": [b for _, b, *_ in edges], "relation": rel})
-    m = pd.DataFrame({"id": ids, "created_at": pd.to_datetime([f"2024-01-{i + 1:02d}" for i in range(len(ids))], utc=True)})
+    created = pd.to_datetime([f"2024-01-{i + 1:02d}" for i in range(len(ids))], utc=True)
+    m = pd.DataFrame({"id": ids, "created_at": created})
     return LineageGraph.from_tables(m, e, **kw)
 
 
