@@ -5,8 +5,11 @@ each root since its creation (fine-tunes only by default, as in Bhandari, Chen
 & Gao 2025) and prints one row per root: the WSB parameters, diagnostics,
 identifiability flags and outliers. ``--counts FILE.csv …`` reads series in the
 paper's format instead (``adoption/finetune/*.csv``: ``0-month … N-month``; or
-``adoption/download/*.csv``: one column per date). ``--backtest H`` prints the
-forecast comparison table instead, ``--plot DIR`` writes figures.
+``adoption/download/*.csv``: one column per date). ``--downloads STORE
+[SNAPSHOT]`` fits the cumulative all-time downloads recorded by ``hftree track``,
+placed in time by the creation dates of the snapshot's model table.
+``--backtest H`` prints the forecast comparison table instead, ``--plot DIR``
+writes figures.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from hftree.cli._common import add_output_args, load, write_frame
-from hftree.errors import InputFormatError
+from hftree.errors import DataQualityWarning, InputFormatError, ModelNotFoundError
 
 RELATIONS = ("finetune", "adapter", "quantized", "merge", "unknown")
 
@@ -44,11 +47,17 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "adoption",
         help="fit, diagnose and forecast how families grow (WSB adoption curves)",
         description="Fit c(t) = m(exp(lam*Phi((ln t - mu)/sigma)) - 1) to the cumulative number of "
-        "descendants of each root (from a snapshot) or to series in the format of Bhandari, Chen & "
-        "Gao 2025 (--counts). Prints parameters, R2/RMSE/AIC, identifiability flags and outliers; "
-        "--backtest H compares forecasts instead.",
+        "descendants of each root (from a snapshot), to series in the format of Bhandari, Chen & "
+        "Gao 2025 (--counts) or to the all-time downloads recorded by `hftree track` (--downloads "
+        "STORE, with a SNAPSHOT for the models' creation dates). Prints parameters, R2/RMSE/AIC, "
+        "identifiability flags and outliers; --backtest H compares forecasts instead.",
     )
-    p.add_argument("snapshot", metavar="SNAPSHOT", nargs="?", help="snapshot directory (or use --counts)")
+    p.add_argument(
+        "snapshot",
+        metavar="SNAPSHOT",
+        nargs="?",
+        help="snapshot directory (with --downloads: where the creation dates come from)",
+    )
     p.add_argument(
         "--counts",
         nargs="+",
@@ -56,10 +65,17 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="read series from CSV files in the paper's format instead of a snapshot",
     )
     p.add_argument(
+        "--downloads",
+        metavar="STORE",
+        help="fit the cumulative all-time downloads recorded by `hftree track` in STORE; the creation "
+        "dates come from SNAPSHOT",
+    )
+    p.add_argument(
         "--root",
         action="append",
         metavar="ID",
-        help="fit this root only (repeatable; default: every root with enough descendants)",
+        help="fit this root (with --downloads: this model) only (repeatable; default: every root with "
+        "enough descendants, every tracked model)",
     )
     p.add_argument(
         "--min-descendants",
@@ -144,12 +160,100 @@ def _read_counts(paths: list[str], bins: str) -> pd.DataFrame:
     return out
 
 
+def _read_downloads(store: str, snapshot: str | None, roots: list[str] | None, bins: str) -> pd.DataFrame:
+    """Series of cumulative all-time downloads from a track store, dated by a snapshot's ``created_at``.
+
+    Parameters
+    ----------
+    store
+        The ``hftree track`` store directory.
+    snapshot
+        The snapshot whose model table gives each tracked model's creation time; ``None`` is an error
+        (the store does not record creation times).
+    roots
+        Keep only these models (each must be tracked and dated); ``None``: every tracked model.
+    bins
+        ``"month"`` or ``"day"``, as for :func:`hftree.adoption.download_series`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A series frame (index ``model``, columns named ``bins``).
+
+    Raises
+    ------
+    SnapshotError
+        If ``store`` (or ``snapshot``) is missing, not a store (snapshot) or damaged.
+    InputFormatError
+        If the store holds no all-time download counts, no ``snapshot`` is given, or no tracked model
+        (or a requested one) has a creation date in it.
+    ModelNotFoundError
+        If a requested model has no all-time download counts in the store.
+
+    Warns
+    -----
+    DataQualityWarning
+        Naming the tracked models left out because the snapshot gives them no creation date (and, from
+        :func:`hftree.adoption.download_series`, counters that decrease).
+    """
+    from hftree.adoption import download_series
+    from hftree.ingest.track import load_downloads
+
+    value = "downloads_all_time"
+    records = load_downloads(store)
+    records = records[(records["status"] == "ok") & records[value].notna()]
+    tracked = pd.Index(records["id"].astype(str).unique()).sort_values()
+    if tracked.empty:
+        raise InputFormatError(
+            "no all-time download counts recorded (column downloads_all_time); run `hftree track` on it "
+            "(at least twice, some days apart) first",
+            path=store,
+            field=value,
+        )
+    if roots:
+        roots = list(dict.fromkeys(roots))
+        for r in roots:
+            if r not in tracked:
+                raise ModelNotFoundError(r, f"model {r!r} has no all-time download counts in {store}")
+        records = records[records["id"].isin(roots)]
+        tracked = pd.Index(roots)
+    if not snapshot:
+        raise InputFormatError(
+            f"--downloads needs the creation date of each of the {len(tracked):,} tracked models, which the "
+            "store does not record: also give a SNAPSHOT that holds them (from `hftree fetch` or `hftree import`)",
+            path=store,
+            field="created_at",
+        )
+    models = load(snapshot).models
+    created = pd.Series(pd.to_datetime(models["created_at"], utc=True).to_numpy(), index=models["id"].astype(str))
+    undated = tracked.difference(created.index[created.notna()])
+    if len(undated) == len(tracked) or (roots and len(undated)):
+        what = f"model {undated[0]!r}" if roots else f"any of the {len(tracked):,} tracked models"
+        raise InputFormatError(
+            f"no created_at for {what} in {snapshot}; a SNAPSHOT holding the tracked models is needed "
+            "to place their downloads in time",
+            field="created_at",
+        )
+    if len(undated):
+        more = f" and {len(undated) - 5:,} more" if len(undated) > 5 else ""
+        warnings.warn(
+            f"{len(undated):,} of {len(tracked):,} tracked model(s) have no created_at in {snapshot} and were "
+            f"left out: {', '.join(undated[:5])}{more}",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+        records = records[~records["id"].isin(undated)]
+    return download_series(records, created, value=value, bins=bins)
+
+
 def _series(args: argparse.Namespace) -> pd.DataFrame:
     from hftree.adoption import growth_series
     from hftree.lineage import LineageGraph
 
     if args.counts:
         return _read_counts(args.counts, args.bins)
+    if args.downloads:
+        return _read_downloads(args.downloads, args.snapshot, args.root, args.bins)
     graph = LineageGraph.from_snapshot(load(args.snapshot))
     return growth_series(
         graph,
@@ -164,9 +268,12 @@ def _series(args: argparse.Namespace) -> pd.DataFrame:
 def run(args: argparse.Namespace) -> int:
     from hftree.adoption import fit_families, outliers
 
-    if bool(args.snapshot) == bool(args.counts):
+    if args.counts and args.downloads:
+        print("hftree adoption: error: give --counts FILE.csv or --downloads STORE (not both)", file=sys.stderr)
+        return 2
+    if not args.downloads and bool(args.snapshot) == bool(args.counts):
         print(
-            "hftree adoption: error: give a SNAPSHOT or --counts FILE.csv (not both)",
+            "hftree adoption: error: give a SNAPSHOT or --counts FILE.csv (not both), or --downloads STORE [SNAPSHOT]",
             file=sys.stderr,
         )
         return 2
@@ -176,10 +283,19 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.downloads and args.relation:
+        print("hftree adoption: error: --relation applies to a SNAPSHOT's lineage, not to --downloads", file=sys.stderr)
+        return 2
     if args.backtest is not None and args.backtest < 1:
         print("hftree adoption: error: --backtest H needs H >= 1", file=sys.stderr)
         return 2
     counts = _series(args)
+    if counts.empty and args.downloads:
+        raise InputFormatError(
+            "no series to fit: every tracked download count was recorded before its model's created_at",
+            path=args.downloads,
+            field="created_at",
+        )
     if counts.empty:
         raise InputFormatError(
             "no family to fit: no root has enough descendants; lower --min-descendants or pass --root",
@@ -188,7 +304,12 @@ def run(args: argparse.Namespace) -> int:
     if args.backtest is not None:
         from hftree.adoption.forecast import backtest
 
-        res = backtest(counts, args.backtest)
+        try:
+            res = backtest(counts, args.backtest)
+        except InputFormatError:
+            raise
+        except ValueError as exc:  # no family long or large enough to be scored: a one-line CLI error
+            raise InputFormatError(str(exc), field="--backtest") from exc
         table = res.to_frame()
         if args.plot:
             _save_backtest_plot(res, Path(args.plot))
@@ -199,8 +320,8 @@ def run(args: argparse.Namespace) -> int:
         fits = fit_families(counts, args.mode)
     table = fits.to_frame().reset_index()
     out = outliers(fits)
-    kinds = out.groupby("model")["kind"].agg(",".join) if len(out) else pd.Series(dtype=str)
-    table["outlier"] = table["model"].map(kinds).fillna("")
+    kinds = out.groupby("model")["kind"].agg(",".join).to_dict() if len(out) else {}
+    table["outlier"] = [kinds.get(m, "") for m in table["model"]]  # map().fillna("") warns when kinds is empty
     if args.plot:
         _save_fit_plots(fits, counts, args.mode, Path(args.plot))
     if args.output is None and args.format in (None, "table"):
