@@ -243,7 +243,7 @@ def _read(path: Path, escaped: str, comp: str, run, bar: _Progress | None) -> tu
         if bar is not None:
             bar.to(0.85)
         if len(odd):
-            models, edges = _put_back(path, odd, odd_ids, n, models, edges, issues)
+            models, edges = _put_back(path, odd, odd_ids, models, edges, issues)
         extra = extra_future.result().column("extra").combine_chunks()
     finally:
         pool.shutdown(wait=True)
@@ -333,7 +333,7 @@ def _raw(t: pa.Table, issues: Issues) -> Raw:
 
 
 def _put_back(
-    path: Path, odd: np.ndarray, odd_ids: list, n: int, models: pa.Table, edges: pa.Table, issues: Issues,
+    path: Path, odd: np.ndarray, odd_ids: list, models: pa.Table, edges: pa.Table, issues: Issues,
 ) -> tuple[pa.Table, pa.Table]:
     """Normalise the irregular records with the Python reader and merge them back in file order."""
     import orjson
@@ -351,9 +351,13 @@ def _put_back(
     batcher = RecordBatcher(str(path), "raise")
     m_odd, e_odd = batcher.records(recs, lines)  # raises InputFormatError, naming file and line, on bad records
     issues.merge(batcher.issues)
-    idx = np.arange(n, dtype=np.int64)
-    idx[odd] = n + np.arange(len(odd))  # row i of the result: the fast path's, or the Python reader's
-    merged = pa.concat_tables([models, pa.Table.from_batches([m_odd])]).take(pa.array(idx))
+    # the fast path's rows between the irregular ones, and each Python row in its place: slices, no copy
+    m_odd = pa.Table.from_batches([m_odd], schema=models.schema)
+    pieces, prev = [], 0
+    for j, i in enumerate(odd.tolist()):
+        pieces += [models.slice(prev, i - prev), m_odd.slice(j, 1)]
+        prev = i + 1
+    merged = pa.concat_tables([*pieces, models.slice(prev)])
     e = pa.concat_tables([edges, pa.Table.from_batches([e_odd])])
     row = np.concatenate([edges.column("row").to_numpy(),
                           odd[e_odd.column("row").to_numpy(zero_copy_only=False)]]).astype(np.int64)
