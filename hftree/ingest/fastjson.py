@@ -94,12 +94,12 @@ _COLUMNS = {
 def _query(path: str, compression: str) -> str:
     c = '"cardData"'
     checks = ["starts_with(id::VARCHAR, '\"')", "id::VARCHAR <> '\"\"'"]
-    values = ["id->>'$' AS id"]
+    values: dict[str, str] = {}  # output column -> its SQL expression (besides ``regular`` and ``id``)
 
     def add(kind, expr: str, name: str) -> None:
         ok, val = kind(expr)
         checks.append(ok)
-        values.append(f"{val} AS {name}")
+        values[name] = val
 
     for field, name in (("createdAt", "created"), ("lastModified", "modified"), ("pipeline_tag", "ptag"),
                         ("library_name", "lib")):
@@ -113,33 +113,32 @@ def _query(path: str, compression: str) -> str:
     add(_list_field, f"{c}.base_model", "card_base_model")
     lic_ok, lic_val = _list_field(f"{c}.license")
     checks.append(lic_ok)
-    values.append(f"{lic_val}[1] AS card_license")
+    values["card_license"] = f"{lic_val}[1]"
     # any JSON type is fine for these two: the Python reader ignores what is not a string
-    values.append(f"CASE WHEN starts_with({c}.license_name::VARCHAR, '\"') THEN {c}.license_name->>'$' END "
-                  "AS card_license_name")
-    values.append(f"CASE WHEN starts_with({c}.base_model_relation::VARCHAR, '\"') THEN "
-                  f"{c}.base_model_relation->>'$' END AS card_relation")
+    values["card_license_name"] = (f"CASE WHEN starts_with({c}.license_name::VARCHAR, '\"') THEN "
+                                   f"{c}.license_name->>'$' END")
+    values["card_relation"] = (f"CASE WHEN starts_with({c}.base_model_relation::VARCHAR, '\"') THEN "
+                               f"{c}.base_model_relation->>'$' END")
     # author: the record's, else the owner part of "owner/name"
     checks.append(_str_field("author")[0])
-    values.append("COALESCE(author->>'$', CASE WHEN contains(id->>'$', '/') THEN split_part(id->>'$', '/', 1) END) "
-                  "AS author")
+    values["author"] = "COALESCE(author->>'$', CASE WHEN contains(id->>'$', '/') THEN split_part(id->>'$', '/', 1) END)"
     # tags: a flat list of strings, or null
     checks.append("(tags IS NULL OR tags::VARCHAR = '[]' OR json_structure(tags) = '[\"VARCHAR\"]')")
-    values.append("TRY_CAST(tags AS VARCHAR[]) AS tags")
+    values["tags"] = "TRY_CAST(tags AS VARCHAR[])"
     # gated: false, or "auto"/"manual" (true when a non-empty string)
     checks.append("(gated IS NULL OR gated::VARCHAR IN ('true', 'false') OR starts_with(gated::VARCHAR, '\"'))")
-    values.append("(CASE WHEN gated::VARCHAR = 'true' THEN TRUE WHEN gated::VARCHAR = 'false' THEN FALSE "
-                  "ELSE (gated->>'$') <> '' END) AS gated")
+    values["gated"] = ("(CASE WHEN gated::VARCHAR = 'true' THEN TRUE WHEN gated::VARCHAR = 'false' THEN FALSE "
+                       "ELSE (gated->>'$') <> '' END)")
     # a snake_case spelling only matters where the camelCase one is absent
     checks += [f'("{k}" IS NULL OR "{v}" IS NOT NULL)' for k, v in _SNAKE.items()]
     regular = " AND ".join(checks)
     columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
     # irregular records keep only their id (to line them up with the file); the Python reader does the rest
-    names = [v.rsplit(" AS ", 1)[1] for v in values[1:]]
-    outer = ", ".join(f"CASE WHEN regular THEN {x} END AS {x}" for x in names)
+    inner = ", ".join(f"{expr} AS {name}" for name, expr in values.items())
+    outer = ", ".join(f"CASE WHEN regular THEN {name} END AS {name}" for name in values)
     return f"""
 SELECT regular, id, {outer} FROM (
-SELECT COALESCE({regular}, FALSE) AS regular, {", ".join(values)}
+SELECT COALESCE({regular}, FALSE) AS regular, id->>'$' AS id, {inner}
 FROM read_json('{path}', format='newline_delimited', compression='{compression}', columns={columns}))
 """
 

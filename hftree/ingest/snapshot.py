@@ -156,6 +156,7 @@ def detect_kind(path: str | os.PathLike[str]) -> str:
 
 
 # ---------------------------------------------------------------------------- import
+@bulk_allocations()  # Arrow allocates from the system allocator while importing (hftree/_memory.py)
 def import_sources(
     inputs: Sequence[str | os.PathLike[str]] = (),
     *,
@@ -199,14 +200,6 @@ def import_sources(
       Trainer's "fine-tuned version of [X](https://huggingface.co/X)" line gets
       an edge from X (relation ``finetune``, source ``card_text``).
     """
-    with bulk_allocations():
-        return _import(inputs, edges=edges, cards=cards, on_error=on_error, parent_col=parent_col,
-                       child_col=child_col, relation_col=relation_col, snapshot_time=snapshot_time,
-                       progress=progress)
-
-
-def _import(inputs, *, edges, cards, on_error, parent_col, child_col, relation_col, snapshot_time,
-            progress) -> Snapshot:
     model_tables: list[pa.Table] = []
     edge_tables: list[pa.Table] = []
     card_tables: list[pa.Table] = []
@@ -315,7 +308,7 @@ def _import(inputs, *, edges, cards, on_error, parent_col, child_col, relation_c
             f"skipped, {len(issues.bad_base_model)} unusable base_model fields ignored "
             "(see manifest['data_quality'])",
             DataQualityWarning,
-            stacklevel=3,  # the caller of import_sources,
+            stacklevel=3,  # the caller of import_sources (past the decorator's frame)
         )
     return snap
 
