@@ -236,9 +236,8 @@ def _read(path: Path, escaped: str, comp: str, run, bar: _Progress | None) -> tu
     try:
         odd_ids = t.column("id").take(pa.array(odd)).to_pylist() if len(odd) else []
         issues = Issues()  # irregular rows are all nulls here: no values, no edges, no findings
-        batches = assemble(_raw(t, issues), issues)
+        models, edges = _assemble_batches(t, issues)
         del t
-        models, edges = (pa.Table.from_batches([b]) for b in batches)
         if bar is not None:
             bar.to(0.85)
         if len(odd):
@@ -304,6 +303,24 @@ class _Progress:
 
 
 _MAX_ODD = 5_000  # irregular records picked out of a file (or 2 % of it, if more)
+
+
+def _assemble_batches(t: pa.Table, issues: Issues) -> tuple[pa.Table, pa.Table]:
+    """:func:`~hftree.ingest.records.assemble` batch by batch, as DuckDB made them: joining
+    DuckDB's chunks first would copy the whole table for nothing."""
+    model_parts, edge_parts, offset = [], [], 0
+    for batch in t.to_batches():
+        m, e = assemble(_raw(pa.Table.from_batches([batch]), issues), issues)
+        if offset and e.num_rows:
+            i = e.schema.get_field_index("row")
+            e = e.set_column(i, "row", pc.add(e.column(i), offset))
+        model_parts.append(m)
+        edge_parts.append(e)
+        offset += batch.num_rows
+    if not model_parts:  # an empty result has no batches
+        m, e = assemble(_raw(t, issues), issues)
+        model_parts, edge_parts = [m], [e]
+    return pa.Table.from_batches(model_parts), pa.Table.from_batches(edge_parts)
 
 
 def _raw(t: pa.Table, issues: Issues) -> Raw:

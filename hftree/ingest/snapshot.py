@@ -330,13 +330,26 @@ def _read_jsonl_fastest(path: Path, *, on_error: str, progress: bool) -> tuple[p
     return m, e, iss
 
 
+def _has_duplicates(ids: pa.ChunkedArray) -> bool:
+    """Whether an id occurs twice: DuckDB's parallel hash aggregate, ~4x faster than a
+    single-threaded Arrow hash set on 2 M ids (``pc.unique``)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("ids", pa.table({"id": ids}))
+        return bool(con.sql("SELECT 1 FROM ids GROUP BY id HAVING count(*) > 1 LIMIT 1").fetchall())
+    finally:
+        con.close()
+
+
 def _drop_duplicates(models: pa.Table, edges: pa.Table) -> tuple[pa.Table, pa.Table, int, list[str]]:
     """Keep one row per id: newest ``last_modified`` wins, then the later row."""
     ids = models.column("id")
-    enc = pc.dictionary_encode(ids).combine_chunks()
-    codes = enc.indices.to_numpy()
-    if len(enc.dictionary) == len(codes):
+    if not _has_duplicates(ids):  # the common case
         return models, edges, 0, []
+    enc = pc.dictionary_encode(ids.combine_chunks())  # one dictionary (per-chunk ones would need unifying)
+    codes = enc.indices.to_numpy()
     modified = models.column("last_modified").cast(pa.int64()).to_numpy(zero_copy_only=False)
     modified = np.where(np.isnan(modified.astype(float)), -(2**62), modified).astype(np.int64)
     order = np.lexsort((np.arange(len(codes)), modified, codes))  # by id, then time, then position
