@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hftree.ingest.records import _KNOWN_KEYS, _RELATION_SYNONYMS, Issues, Raw, assemble
+from hftree.ingest.records import _KNOWN_KEYS, _RELATION_SYNONYMS, Issues, Raw, _string_layout, assemble
 
 __all__ = ["available", "read_jsonl_duckdb"]
 
@@ -122,9 +122,11 @@ def _query(path: str, compression: str) -> str:
     # author: the record's, else the owner part of "owner/name"
     checks.append(_str_field("author")[0])
     values["author"] = "COALESCE(author->>'$', CASE WHEN contains(id->>'$', '/') THEN split_part(id->>'$', '/', 1) END)"
-    # tags: a flat list of strings, or null
-    checks.append("(tags IS NULL OR tags::VARCHAR = '[]' OR json_structure(tags) = '[\"VARCHAR\"]')")
+    # tags: a flat list of strings, or null. Casting is lenient (``[1, true]`` becomes ["1", "true"]), so
+    # the JSON text's length is kept, to be checked against the list's in NumPy (see _tags_ok); -1 where
+    # the text has an escape, whose length says nothing (such rows go to the Python reader)
     values["tags"] = "TRY_CAST(tags AS VARCHAR[])"
+    values["tags_text"] = "CASE WHEN contains(tags::VARCHAR, '\\') THEN -1 ELSE strlen(tags::VARCHAR) END"
     # gated: false, or "auto"/"manual" (true when a non-empty string)
     checks.append("(gated IS NULL OR gated::VARCHAR IN ('true', 'false') OR starts_with(gated::VARCHAR, '\"'))")
     values["gated"] = ("(CASE WHEN gated::VARCHAR = 'true' THEN TRUE WHEN gated::VARCHAR = 'false' THEN FALSE "
@@ -224,8 +226,14 @@ def read_jsonl_duckdb(path: str | os.PathLike[str], *, progress: bool = False) -
 def _read(path: Path, escaped: str, comp: str, run, bar: _Progress | None) -> tuple[pa.Table, pa.Table, Issues]:
     t = run(_query(escaped, comp), 0.6)
     n = t.num_rows
-    regular = t.column("regular").combine_chunks()
-    odd = np.flatnonzero(~regular.to_numpy(zero_copy_only=False)) if regular.false_count else np.empty(0, np.int64)
+    batches, schema = t.to_batches(), t.schema  # DuckDB's chunks, one by one: joining them would copy
+    del t
+    # irregular records: flagged in SQL, or tags that did not cast faithfully
+    flagged, start = [], 0
+    for b in batches:
+        flagged.append(np.flatnonzero(~_regular(b)) + start)
+        start += b.num_rows
+    odd = np.concatenate(flagged) if flagged else np.empty(0, np.int64)
     if len(odd) > max(_MAX_ODD, n // 50):
         raise Irregular(f"{path}: {len(odd):,} of {n:,} records need the Python reader")
     # the second scan (unmodelled fields) runs in DuckDB's threads while Python assembles the first
@@ -234,15 +242,14 @@ def _read(path: Path, escaped: str, comp: str, run, bar: _Progress | None) -> tu
     pool = ThreadPoolExecutor(max_workers=1)
     extra_future = pool.submit(run, _extra_query(escaped, comp))
     try:
-        odd_ids = t.column("id").take(pa.array(odd)).to_pylist() if len(odd) else []
         issues = Issues()  # irregular rows are all nulls here: no values, no edges, no findings
-        models, edges = _assemble_batches(t, issues)
-        del t
+        models, edges, odd_ids = _assemble_batches(batches, schema, odd, issues)
+        del batches
         if bar is not None:
             bar.to(0.85)
         if len(odd):
             models, edges = _put_back(path, odd, odd_ids, models, edges, issues)
-        extra = extra_future.result().column("extra").combine_chunks()
+        extra = extra_future.result().column("extra")
     finally:
         pool.shutdown(wait=True)
     if len(extra) != n:  # pragma: no cover - both scans read the same lines
@@ -250,11 +257,39 @@ def _read(path: Path, escaped: str, comp: str, run, bar: _Progress | None) -> tu
     if len(odd):  # the Python reader made the extra fields of its records
         keep = np.ones(n, dtype=bool)
         keep[odd] = False
-        extra = pc.if_else(pa.array(keep), extra, models.column("extra").combine_chunks())
+        extra = pc.if_else(pa.array(keep), extra.combine_chunks(), models.column("extra").combine_chunks())
     models = models.set_column(models.schema.get_field_index("extra"), "extra", extra)
     if bar is not None:
         bar.to(1.0)
     return models, edges, issues
+
+
+def _regular(b: pa.RecordBatch) -> np.ndarray:
+    """Rows of a batch the fast path takes: regular in SQL, and tags that are a flat list of strings.
+
+    ``TRY_CAST(tags AS VARCHAR[])`` renders a non-string item as its JSON text, which lacks the two
+    quotes a string item has, so a list of ``k`` items with ``b`` bytes of items is a flat list of
+    strings exactly when its (minified, escape-free) JSON text has ``b + 3k + 1`` bytes (2 if empty).
+    """
+    ok = b.column(b.schema.get_field_index("regular")).to_numpy(zero_copy_only=False).astype(bool)
+    text = b.column(b.schema.get_field_index("tags_text"))
+    if text.null_count == len(text):
+        return ok
+    tags = b.column(b.schema.get_field_index("tags"))
+    has = text.is_valid().to_numpy(zero_copy_only=False)
+    text_len = text.fill_null(0).to_numpy()
+    offs = tags.offsets.to_numpy().astype(np.int64)
+    k = np.diff(offs)
+    voffs, _ = _string_layout(tags.values)
+    nbytes = voffs[offs[1:]].astype(np.int64) - voffs[offs[:-1]]
+    expect = np.where(k > 0, nbytes + 3 * k + 1, 2)
+    listed = tags.is_valid().to_numpy(zero_copy_only=False)
+    bad = has & (~listed | (text_len != expect))
+    if tags.values.null_count:  # a JSON null item
+        item_null = ~tags.values.is_valid().to_numpy(zero_copy_only=False)
+        rows = np.searchsorted(offs, np.flatnonzero(item_null), side="right") - 1
+        bad[rows[(rows >= 0) & (rows < len(bad))]] = True
+    return ok & ~bad
 
 
 class _Progress:
@@ -305,11 +340,17 @@ class _Progress:
 _MAX_ODD = 5_000  # irregular records picked out of a file (or 2 % of it, if more)
 
 
-def _assemble_batches(t: pa.Table, issues: Issues) -> tuple[pa.Table, pa.Table]:
-    """:func:`~hftree.ingest.records.assemble` batch by batch, as DuckDB made them: joining
-    DuckDB's chunks first would copy the whole table for nothing."""
-    model_parts, edge_parts, offset = [], [], 0
-    for batch in t.to_batches():
+def _assemble_batches(
+    batches: list[pa.RecordBatch], schema: pa.Schema, odd: np.ndarray, issues: Issues,
+) -> tuple[pa.Table, pa.Table, list]:
+    """:func:`~hftree.ingest.records.assemble` batch by batch, as DuckDB made them; the irregular
+    rows (``odd``) are emptied first, so they add no values, edges or findings. Also returns their ids."""
+    model_parts, edge_parts, odd_ids, offset = [], [], [], 0
+    for batch in batches:
+        lo, hi = np.searchsorted(odd, [offset, offset + batch.num_rows])
+        if hi > lo:
+            batch, ids = _emptied(batch, odd[lo:hi] - offset)
+            odd_ids += ids
         m, e = assemble(_raw(pa.Table.from_batches([batch]), issues), issues)
         if offset and e.num_rows:
             i = e.schema.get_field_index("row")
@@ -318,9 +359,19 @@ def _assemble_batches(t: pa.Table, issues: Issues) -> tuple[pa.Table, pa.Table]:
         edge_parts.append(e)
         offset += batch.num_rows
     if not model_parts:  # an empty result has no batches
-        m, e = assemble(_raw(t, issues), issues)
+        m, e = assemble(_raw(schema.empty_table(), issues), issues)
         model_parts, edge_parts = [m], [e]
-    return pa.Table.from_batches(model_parts), pa.Table.from_batches(edge_parts)
+    return pa.Table.from_batches(model_parts), pa.Table.from_batches(edge_parts), odd_ids
+
+
+def _emptied(batch: pa.RecordBatch, rows: np.ndarray) -> tuple[pa.RecordBatch, list]:
+    """The batch with every value but the id nulled in ``rows``, and the ids of those rows."""
+    mask = np.zeros(batch.num_rows, dtype=bool)
+    mask[rows] = True
+    where = pa.array(mask)
+    cols = [c if name == "id" else pc.if_else(where, pa.scalar(None, c.type), c)
+            for name, c in zip(batch.schema.names, batch.columns, strict=True)]
+    return pa.RecordBatch.from_arrays(cols, schema=batch.schema), batch.column("id").take(pa.array(rows)).to_pylist()
 
 
 def _raw(t: pa.Table, issues: Issues) -> Raw:

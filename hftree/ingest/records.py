@@ -10,6 +10,7 @@ parsing) is done vectorised in :meth:`RecordBatcher.finish`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,17 +79,21 @@ def _first(rec: dict, names: tuple[str, ...]) -> Any:
 
 
 def _as_int(v: Any) -> int | None:
+    """An int64 from an int, a float or a numeric string; ``None`` for anything else (a bool,
+    NaN, infinity, or a number outside int64, which Arrow could not store)."""
     if v is None or isinstance(v, bool):
         return None
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v == v:
-        return int(v)
     if isinstance(v, str):
         try:
-            return int(float(v))
+            v = float(v)
         except ValueError:
             return None
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return None
+        v = int(v)
+    if isinstance(v, int) and -(2**63) <= v < 2**63:
+        return v
     return None
 
 

@@ -60,6 +60,11 @@ ODD = [
     rec("a/b", cardData={"base_model": 3}),                        # unusable base_model
     rec("a/b", cardData={"language": ["en", 1]}),                  # list with a number
     rec("a/c", "x", downloads="12", author=False),                 # wrong scalar types
+    # tags that DuckDB's cast would turn into strings, or could not cast: caught by the length check
+    rec("a/t", tags=["base_model:p/1", 1, True, None, ["x"], {"o": 1}, 1e16]),
+    rec("a/u", tags="license:mit"),
+    rec("a/v", tags={"license": "mit"}),
+    rec("a/w", "license:mit", 'q"uote', "base_model:p/4"),         # an escape: no length check, so irregular
 ]
 
 

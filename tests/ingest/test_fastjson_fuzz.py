@@ -22,7 +22,8 @@ _text = st.sampled_from(["mit", " MIT ", "apache-2.0", "other", "", " ", "en", "
                          "p/1", "p/2", " p/3 ", "a/b", "Quantization", "lora", "bogus", "é/ü", "q\"uote",
                          "back\\slash", "2024-01-01T00:00:00.000Z", "2023-06-30T12:00:00Z", "not a date",
                          "12", "manual"])
-_scalar = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**12), st.floats(-5, 5, allow_nan=False), _text)
+_scalar = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**12), st.integers(-(10**30), 10**30),
+                    st.floats(-5, 5, allow_nan=False), st.floats(allow_nan=False, allow_infinity=False), _text)
 _weird = st.one_of(_scalar, st.lists(_scalar, max_size=3), st.lists(st.lists(_text, max_size=2), max_size=2),
                    st.dictionaries(st.sampled_from(["a", "total"]), _scalar, max_size=2))
 
@@ -67,7 +68,8 @@ _record = st.fixed_dictionaries(
         "pipeline_tag": _often(_text),
         "pipelineTag": _often(_text),
         "library_name": _often(_text),
-        "tags": _often(st.lists(_tag, max_size=6)),
+        # sometimes items of other JSON types among the strings (the fast path checks the cast's lengths)
+        "tags": _often(st.one_of(st.lists(_tag, max_size=6), st.lists(st.one_of(_tag, _weird), max_size=4))),
         "cardData": _often(_card),
         "card_data": st.one_of(st.none(), _card),
         "safetensors": _often(st.fixed_dictionaries({"total": st.integers(0, 10**10)})),
@@ -93,8 +95,14 @@ def test_fast_path_equals_python_reader_or_hands_over(tmp_path_factory, records)
         return
     event("fast path")
     for name in m1.column_names:
-        assert m1.column(name).to_pylist() == m2.column(name).to_pylist(), f"models.{name}"
-    assert m1.equals(m2)
+        if name != "extra":
+            assert m1.column(name).to_pylist() == m2.column(name).to_pylist(), f"models.{name}"
+    # the unmodelled fields are the same JSON; the text may differ in how a number is written
+    # (orjson: 1e+16, DuckDB: 10000000000000000.0), and orjson reads an int past 64 bits as a float
+    loads = [[None if x is None else json.loads(x, parse_int=float) for x in m.column("extra").to_pylist()]
+             for m in (m1, m2)]
+    assert loads[0] == loads[1]
+    assert m1.drop_columns(["extra"]).equals(m2.drop_columns(["extra"]))
     assert e1.equals(e2), (e1.to_pylist(), e2.to_pylist())
     assert sorted(iss1.bad_fields) == sorted(iss2.bad_fields)
     assert sorted(iss1.bad_base_model) == sorted(iss2.bad_base_model)

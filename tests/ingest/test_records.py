@@ -110,3 +110,16 @@ def test_wrong_typed_values_are_ignored_not_fatal(tmp_path):
     assert row["downloads"] is None or str(row["downloads"]) == "<NA>"
     assert row["likes"] == 3
     assert any("tags: expected a list" in x for x in snap.data_quality["ignored_value_examples"])
+
+
+def test_numbers_outside_int64_are_ignored_not_fatal(tmp_path):
+    # found by the differential fuzz test: these used to end in an OverflowError traceback
+    snap = _import(tmp_path, [rec("a/b", downloads=9.3e18, likes=10**30, downloadsAllTime="1e999"),
+                              rec("a/c", downloads=2**63 - 1, likes=-(2**63))])
+    assert snap.models["downloads"].isna().tolist() == [True, False]
+    assert snap.models["likes"].isna().tolist() == [True, False]
+    assert snap.models["downloads"].iloc[1] == 2**63 - 1 and snap.models["likes"].iloc[1] == -(2**63)
+    assert snap.models["downloads_all_time"].isna().all()
+    found = " ".join(snap.data_quality["ignored_value_examples"])
+    assert "a/b: downloads: unexpected value" in found and "a/b: likes: unexpected value" in found
+    assert "a/b: downloadsAllTime: unexpected value '1e999'" in found
