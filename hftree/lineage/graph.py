@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from hftree._hashing import has_duplicates, positions_in
 from hftree.errors import DataQualityWarning, ModelNotFoundError
 from hftree.schema import RELATIONS, check_relations
 
@@ -155,19 +156,25 @@ class LineageGraph:
         n_models = len(id_arr)
         par = _arrow_str(edges["parent"])
         chi = _arrow_str(edges["child"])
-        # one hash pass over model ids and edge endpoints: unique ids encode to 0..n_models-1,
-        # ids seen only as endpoints (external nodes) get the codes after that, in order of appearance
-        enc = pc.dictionary_encode(pa.concat_arrays([id_arr, par, chi]))
-        codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        if len(enc.dictionary) < n_models or not np.array_equal(codes[:n_models], np.arange(n_models)):
+        if has_duplicates(id_arr):
             dup = pd.Series(id_arr.to_pylist())
             raise ValueError(
                 f"model table has duplicated ids, e.g. {dup[dup.duplicated()].head(5).tolist()}; "
                 "import it through hftree.ingest"
             )
+        # node codes: a model is its row (0..n_models-1); an id seen only as an edge endpoint (an
+        # external node) gets the codes after that, in order of first appearance
         n_e = len(par)
-        p_all = codes[n_models : n_models + n_e]
-        c_all = codes[n_models + n_e :]
+        ends = pa.concat_arrays([par, chi])
+        codes = positions_in(ends, id_arr)
+        missing = codes < 0
+        ext_names = pa.array([], pa.string())
+        if missing.any():
+            enc = pc.dictionary_encode(ends.filter(pa.array(missing)))
+            codes[missing] = n_models + enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            ext_names = enc.dictionary
+        p_all = codes[:n_e]
+        c_all = codes[n_e:]
         if "relation" in edges:
             rel_a = pc.fill_null(_arrow_str(edges["relation"]), "unknown")
             rel = pc.index_in(rel_a, value_set=pa.array(RELATIONS))
@@ -186,7 +193,7 @@ class LineageGraph:
         p, c, rel = p_all[~loop], c_all[~loop], rel[~loop]
 
         # node numbers: external nodes are the dictionary entries after the model ids
-        ids = enc.dictionary
+        ids = pa.concat_arrays([id_arr, ext_names.cast(id_arr.type)])
         n = len(ids)
         n_ext = n - n_models
         external = np.zeros(n, dtype=bool)
