@@ -11,7 +11,9 @@ from __future__ import annotations
 __all__ = [
     "ConvergenceError",
     "DataQualityWarning",
+    "FetchArgumentError",
     "HftreeError",
+    "HubError",
     "InputFormatError",
     "ModelNotFoundError",
     "SnapshotError",
@@ -75,6 +77,30 @@ class ModelNotFoundError(HftreeError, LookupError):
 
 class ConvergenceError(HftreeError, RuntimeError):
     """A fit did not converge; the message lists things to try."""
+
+
+class HubError(HftreeError, ConnectionError):
+    """The Hub could not be reached, kept failing, or refused a request.
+
+    Attributes
+    ----------
+    url : str or None
+        The request that failed (never carries a token).
+    status : int or None
+        The last HTTP status, when there was one.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class FetchArgumentError(HftreeError, ValueError):
+    """Options of a fetch that contradict each other or are out of range (CLI: exit 2)."""
 
 
 class DataQualityWarning(UserWarning):

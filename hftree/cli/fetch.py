@@ -146,7 +146,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hftree.ingest.hub import FetchArgumentError, fetch
+    from hftree.errors import FetchArgumentError
+    from hftree.ingest.hub import fetch
 
     if args.output is None and args.update is None:
         print("hftree fetch: error: give -o SNAPSHOT_DIR (or --update SNAPSHOT_DIR)", file=sys.stderr)

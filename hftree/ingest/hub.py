@@ -56,7 +56,7 @@ import orjson
 import pandas as pd
 
 from hftree._version import __version__
-from hftree.errors import HftreeError, ModelNotFoundError, SnapshotError
+from hftree.errors import FetchArgumentError, HubError, ModelNotFoundError, SnapshotError
 from hftree.ingest.snapshot import Snapshot, import_sources, load_snapshot
 from hftree.schema import RELATIONS, check_relations, empty_models, to_pandas
 
@@ -103,30 +103,6 @@ _BUFFER_LIMIT = 64 << 20  # responses up to this size are read inside the retry 
 # requests huggingface_hub makes for itself (agent-harness registry for its user agent)
 _TELEMETRY_PATHS = ("/api/agent-harnesses",)
 _SESSION_LOCK = threading.RLock()  # one fetch at a time per process: the HTTP client is global
-
-
-class HubError(HftreeError, ConnectionError):
-    """The Hub could not be reached, kept failing, or refused a request.
-
-    Attributes
-    ----------
-    url : str or None
-        The request that failed (never carries a token).
-    status : int or None
-        The last HTTP status, when there was one.
-    """
-
-    def __init__(self, message: str, *, url: str | None = None, status: int | None = None) -> None:
-        super().__init__(message)
-        self.url = url
-        self.status = status
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-class FetchArgumentError(HftreeError, ValueError):
-    """Options of a fetch that contradict each other or are out of range (CLI: exit 2)."""
 
 
 @dataclass(frozen=True)
