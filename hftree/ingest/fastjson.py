@@ -13,7 +13,12 @@ Irregular records (a number where a list belongs, a snake_case dump, a YAML
 ``card_data``) are picked out of the file by position and normalised by the
 Python reader, then put back in file order; a file where more than a few
 thousand records (or 2 %) are irregular is handed to the Python reader whole.
-A second, concurrent scan keeps the fields hftree does not model (``extra``).
+The fields hftree does not model (``extra``) are kept too: the main scan writes them for records whose
+key list is one of those among the file's first records that have the usual unmodelled fields (a Hub
+listing has one or a few key lists, all with ``_id``), and a second,
+concurrent scan recognises each record's key list by DuckDB's 64-bit ``hash`` of it and rewrites only the
+others with ``json_merge_patch`` (a record of another key list whose hash equalled a sampled one would get
+a wrong ``extra``; at 2^-64 per pair this is accepted).
 
 If DuckDB is not installed, or rejects the file (malformed JSON, invalid UTF-8,
 truncated gzip), the caller falls back to the Python reader, which reports the
