@@ -355,21 +355,21 @@ def _read(path: Path, escaped: str, comp: str, run, bar: _Progress | None) -> tu
         raise Irregular(f"{path}: the two scans disagree on the number of records")
     extra = second.column("extra")
     if hashes:  # records of a covered key list: the main scan's text
-        covered_rows = np.isin(second.column("h").to_numpy(), np.array(hashes, dtype=np.uint64))
-        if covered_rows.all():
-            extra = main_extra
-        elif covered_rows.any():
-            extra = pc.if_else(pa.array(covered_rows), main_extra.combine_chunks(), extra.combine_chunks())
+        extra = _where(np.isin(second.column("h").to_numpy(), np.array(hashes, dtype=np.uint64)), main_extra, extra)
     del second, main_extra
-    extra = extra.combine_chunks() if isinstance(extra, pa.ChunkedArray) and len(odd) else extra
     if len(odd):  # the Python reader made the extra fields of its records
         keep = np.ones(n, dtype=bool)
         keep[odd] = False
-        extra = pc.if_else(pa.array(keep), extra, models.column("extra").combine_chunks())
+        extra = _where(keep, extra, models.column("extra"))
     models = models.set_column(models.schema.get_field_index("extra"), "extra", extra)
     if bar is not None:
         bar.to(1.0)
     return models, edges, issues
+
+
+def _where(mask: np.ndarray, a: pa.ChunkedArray, b: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``a`` where ``mask``, else ``b`` (``a`` itself when the mask is all true)."""
+    return a if mask.all() else pc.if_else(pa.array(mask), a, b)
 
 
 def _regular(b: pa.RecordBatch) -> np.ndarray:
