@@ -8,6 +8,8 @@ expected, what was found and what to do about it.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ConvergenceError",
     "DataQualityWarning",
@@ -15,8 +17,14 @@ __all__ = [
     "HftreeError",
     "HubError",
     "InputFormatError",
+    "KinshipError",
     "ModelNotFoundError",
+    "NotFittedError",
+    "OrderingError",
+    "ParameterError",
     "SnapshotError",
+    "TraitError",
+    "UsageError",
 ]
 
 
@@ -99,8 +107,56 @@ class HubError(HftreeError, ConnectionError):
         return str(self.args[0])
 
 
-class FetchArgumentError(HftreeError, ValueError):
+class ParameterError(HftreeError, ValueError):
+    """A function argument is out of range or of the wrong kind.
+
+    Attributes
+    ----------
+    parameter : str
+        The argument's name (the CLI shows the matching ``--option``).
+    expected : str
+        What would have been accepted.
+    got : object
+        What was passed.
+
+    Examples
+    --------
+    >>> raise ParameterError("min_size", "a whole number >= 1", -5)
+    Traceback (most recent call last):
+    ...
+    hftree.errors.ParameterError: min_size: expected a whole number >= 1, got -5
+    """
+
+    def __init__(self, parameter: str, expected: str, got: Any, *, hint: str = "") -> None:
+        self.parameter = parameter
+        self.expected = expected
+        self.got = got
+        message = f"{parameter}: expected {expected}, got {got!r}"
+        super().__init__(message + (f"; {hint}" if hint else ""))
+
+
+class UsageError(HftreeError, ValueError):
+    """Arguments that contradict each other or are missing (the CLI exits with 2, as argparse does)."""
+
+
+class FetchArgumentError(UsageError):
     """Options of a fetch that contradict each other or are out of range (CLI: exit 2)."""
+
+
+class NotFittedError(HftreeError, AttributeError):
+    """An estimator was used before :meth:`fit` (``predict``, ``summary``, ``plot``, learned attributes)."""
+
+
+class TraitError(HftreeError, ValueError):
+    """A trait is unknown, cannot be computed from the given table, or returned bad values."""
+
+
+class KinshipError(HftreeError, ValueError):
+    """An unknown kinship or weighting, or an enumeration larger than allowed."""
+
+
+class OrderingError(HftreeError, ValueError):
+    """Bad input to the ordering solver (not a square matrix, unknown method or objective)."""
 
 
 class DataQualityWarning(UserWarning):

@@ -12,6 +12,7 @@ with the columns of :data:`EDGE_COLUMNS`. The cleaned, queryable form is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, get_args
 
 import pandas as pd
@@ -24,6 +25,7 @@ __all__ = [
     "RELATIONS",
     "SCHEMA_VERSION",
     "Relation",
+    "RelationFilter",
     "check_relations",
     "empty_models",
     "to_pandas",
@@ -35,6 +37,9 @@ SCHEMA_VERSION = 1
 #: How a child model derives from its parent.
 Relation = Literal["finetune", "adapter", "quantized", "merge", "unknown"]
 RELATIONS: tuple[str, ...] = get_args(Relation)
+
+#: The one type of every ``relation=`` argument: one relation, several, or ``None`` for all edges.
+RelationFilter = str | Sequence[str] | None
 
 _STR = pa.string()
 _TS = pa.timestamp("ms", tz="UTC")
@@ -102,8 +107,10 @@ def empty_models() -> pd.DataFrame:
     return to_pandas(MODEL_SCHEMA.empty_table())
 
 
-def check_relations(relations: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...] | None:
+def check_relations(relations: RelationFilter) -> tuple[str, ...] | None:
     """Validate a relation filter; ``None`` means every relation.
+
+    Raises :class:`~hftree.errors.ParameterError` (a ``ValueError``) naming the bad relation.
 
     >>> check_relations("finetune")
     ('finetune',)
@@ -112,8 +119,10 @@ def check_relations(relations: str | list[str] | tuple[str, ...] | None) -> tupl
     """
     if relations is None:
         return None
+    from hftree.errors import ParameterError  # errors and schema are both at the bottom layer
+
     rel = (relations,) if isinstance(relations, str) else tuple(relations)
     bad = [r for r in rel if r not in RELATIONS]
     if bad:
-        raise ValueError(f"unknown relation {bad[0]!r}; expected one of {', '.join(RELATIONS)}")
+        raise ParameterError("relation", f"one of {', '.join(RELATIONS)}", bad[0])
     return rel

@@ -3,9 +3,8 @@
 **Classes** (:func:`license_class`): ``permissive``, ``copyleft``,
 ``non-commercial``, ``community`` (model-specific licences with use
 restrictions: Llama, Gemma, the RAIL family), ``other`` and ``none``, as
-classified and cited by :mod:`hftree.ecosystem.licenses`; in addition a licence
-``other`` is classified by its ``license_name`` where that names a known licence
-(``llama4``, ``gemma-terms-of-use``, ``exaone``, …).
+classified and cited by :mod:`hftree.licenses` (the one licence vocabulary; a
+licence ``other`` is classified by the licence its ``license_name`` names).
 
 **Audit** (:func:`license_audit`): for every parent → child edge where both
 declare a licence, the parent's licence family (:data:`LICENSE_RULES`) says
@@ -30,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hftree.licenses import NAMED_LICENSE_CLASSES, license_class, license_classes, license_key, license_keys
 from hftree.lineage.graph import LineageGraph
 
 __all__ = [
@@ -42,90 +42,6 @@ __all__ = [
     "license_key",
     "license_rules",
 ]
-
-# Classes of ids a licence "other" can name through license_name that the id table of
-# hftree.ecosystem.licenses (the Hub's own licence ids) does not list.
-NAMED_LICENSE_CLASSES: dict[str, str] = {
-    "exaone": "non-commercial",  # EXAONE AI Model License Agreement 1.1 - NC
-    "mrl": "non-commercial",  # Mistral AI Research License
-    "stabilityai-ai-community": "community",  # Stability AI Community License (revenue threshold)
-    "nvidia-open-model-license": "community",
-    "qwen": "community", "tongyi-qianwen": "community", "deepseek": "community",
-    "falcon-llm": "community", "yi-license": "community",
-}
-
-# license_name (of licence "other") → the licence id it names
-_NAME_ALIASES: dict[str, str] = {
-    "gemma-terms-of-use": "gemma", "gemma": "gemma", "llama4": "llama4", "llama-4": "llama4",
-    "llama3": "llama3", "llama-3": "llama3", "llama3.1": "llama3.1", "llama3.2": "llama3.2",
-    "llama3.3": "llama3.3", "llama2": "llama2", "llama-2": "llama2", "exaone": "exaone",
-    "stabilityai-ai-community": "stabilityai-ai-community", "nvidia-open-model-license":
-    "nvidia-open-model-license", "qwen": "qwen", "tongyi-qianwen": "tongyi-qianwen",
-    "deepseek": "deepseek", "deepseek-license": "deepseek", "mrl": "mrl",
-    "mistral-research-license": "mrl", "falcon-llm-license": "falcon-llm", "yi-license": "yi-license",
-}
-
-
-def license_key(license: Any, license_name: Any = None) -> Any:
-    """The licence id an analysis should use: ``license``, or for ``other`` the id its
-    ``license_name`` names. Works on scalars and Series.
-
-    >>> license_key("other", "gemma-terms-of-use"), license_key("MIT")
-    ('gemma', 'mit')
-    """
-    if isinstance(license, pd.Series):
-        lic = license.astype(object).where(license.notna(), None).map(lambda v: v.lower() if isinstance(v, str) else v)
-        if license_name is None:
-            return lic
-        names = pd.Series(license_name, index=license.index).astype(object)
-        mapped = names.map(lambda v: _NAME_ALIASES.get(v.lower()) if isinstance(v, str) else None)
-        return lic.where(~((lic == "other") & mapped.notna()), mapped)
-    if not isinstance(license, str):
-        return None
-    lic = license.lower()
-    if lic == "other" and isinstance(license_name, str):
-        return _NAME_ALIASES.get(license_name.lower(), lic)
-    return lic
-
-
-def _class_of_key(key: Any, name: Any = None) -> str:
-    from hftree.ecosystem.licenses import license_class as base_class
-
-    if not isinstance(key, str) or not key:
-        return "none"
-    if key in NAMED_LICENSE_CLASSES:
-        return NAMED_LICENSE_CLASSES[key]
-    if key == "other" and isinstance(name, str):
-        low = name.lower()
-        if "noncommercial" in low or "non-commercial" in low or "research" in low:
-            return "non-commercial"
-    return base_class(key)
-
-
-def license_class(license: Any, license_name: Any = None) -> Any:
-    """Permissiveness class of a licence id (or a Series of them): one of ``permissive``,
-    ``copyleft``, ``non-commercial``, ``community``, ``other``, ``none``.
-
-    The class of a Hub licence id is :func:`hftree.ecosystem.licenses.license_class`
-    (its docstring documents and cites the classification); this adds the licence an
-    ``other`` names in ``license_name`` (``other`` + ``gemma-terms-of-use`` is ``gemma``,
-    hence ``community``; ``exaone`` is non-commercial).
-
-    >>> license_class("apache-2.0"), license_class("llama3"), license_class(None)
-    ('permissive', 'community', 'none')
-    >>> license_class("other", "exaone")
-    'non-commercial'
-    """
-    if isinstance(license, pd.Series):
-        keys = license_key(license, license_name)
-        names = (pd.Series(license_name, index=license.index).astype(object) if license_name is not None
-                 else pd.Series([None] * len(license), index=license.index, dtype=object))
-        uniq = pd.DataFrame({"k": keys.astype(object), "n": names}).drop_duplicates()
-        lut = {(k, n): _class_of_key(k, n) for k, n in zip(uniq["k"], uniq["n"], strict=True)}
-        return pd.Series([lut[(k, n)] for k, n in zip(keys.astype(object), names, strict=True)],
-                         index=license.index, dtype=object)
-    return _class_of_key(license_key(license, license_name), license_name)
-
 
 @dataclass(frozen=True)
 class LicenseRule:
@@ -334,23 +250,20 @@ def license_audit(data: Any, graph: LineageGraph | None = None, *,
     s = KinshipStructure(G, rel)
     lic = models["license"] if "license" in models else pd.Series([None] * len(models))
     names = models.get("license_name")
-    key_rows = license_key(lic.reset_index(drop=True), None if names is None else names.reset_index(drop=True))
-    cls_rows = license_class(lic.reset_index(drop=True), None if names is None else names.reset_index(drop=True))
+    key_rows = license_keys(lic, names)
+    cls_rows = license_classes(lic, names)
     key = np.full(G.n_nodes, None, dtype=object)
     cls = np.full(G.n_nodes, "none", dtype=object)
     ok = node_of_row >= 0
-    key[node_of_row[ok]] = key_rows.to_numpy(dtype=object)[ok]
-    cls[node_of_row[ok]] = cls_rows.to_numpy(dtype=object)[ok]
+    key[node_of_row[ok]] = key_rows[ok]
+    cls[node_of_row[ok]] = cls_rows[ok]
     par, chi = s.src_of_out, s.out_indices
     has_parent_lic = np.array([isinstance(k, str) for k in key[par]], dtype=bool) if len(par) else \
         np.zeros(0, dtype=bool)
     par, chi = par[has_parent_lic], chi[has_parent_lic]
     # one verdict per distinct (parent licence, child licence, child class)
     pk, pc_, ck, cc = key[par], cls[par], key[chi], cls[chi]
-    combo = pd.DataFrame({"pk": pk, "pc": pc_, "ck": ck, "cc": cc}).astype(object)
-    uniq = combo.drop_duplicates()
-    lut = {(a, b, c, d): _verdict(a, b, c, d)
-           for a, b, c, d in zip(uniq["pk"], uniq["pc"], uniq["ck"], uniq["cc"], strict=True)}
+    lut = {t: _verdict(*t) for t in set(zip(pk, pc_, ck, cc, strict=True))}
     verdict_rule = [lut[(a, b, c, d)] for a, b, c, d in zip(pk, pc_, ck, cc, strict=True)]
     verdict = np.array([v for v, _ in verdict_rule], dtype=object)
     rule = np.array([r for _, r in verdict_rule], dtype=object)

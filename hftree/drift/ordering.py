@@ -26,13 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hftree.errors import HftreeError
+from hftree.errors import OrderingError
 
 __all__ = ["OrderingError", "TraitOrdering", "greedy_ordering", "linear_ordering", "ordering_score"]
 
 
-class OrderingError(HftreeError, ValueError):
-    """Bad input to the ordering solver (not a square matrix, unknown method or objective)."""
 
 
 @dataclass(frozen=True)

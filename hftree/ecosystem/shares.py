@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from hftree.ecosystem._data import NONE, OTHER, categories, check_table, nonnegative
-from hftree.ecosystem.licenses import LICENSE_CLASSES, PERMISSIVE, license_class
 from hftree.errors import InputFormatError
+from hftree.licenses import LICENSE_CLASSES, PERMISSIVE, license_classes
 
 __all__ = [
     "SHARE_COLUMNS",
@@ -174,17 +174,17 @@ def share_table(
     )
 
 
-def _with_license_class(frame: pd.DataFrame, rest_classes: set[str]) -> pd.DataFrame:
-    cls = [
-        license_class(v) if k == "value" else None
-        for v, k in zip(frame["license"], frame["kind"], strict=True)
-    ]
-    cls[-2] = (
-        next(iter(rest_classes)) if len(rest_classes) == 1 else ("mixed" if rest_classes else None)
-    )
-    cls[-1] = "none"
-    frame.insert(1, "license_class", pd.array(cls, dtype="string"))
+def _with_license_class(frame: pd.DataFrame, row_classes: list[str | None]) -> pd.DataFrame:
+    frame.insert(1, "license_class", pd.array(row_classes, dtype="string"))
     return frame
+
+
+def _classes_of(class_codes: np.ndarray, where: np.ndarray) -> str | None:
+    """The one class of the models in ``where``, ``mixed`` if they fall in several, NA if none."""
+    found = np.unique(class_codes[where])
+    if len(found) == 0:
+        return None
+    return LICENSE_CLASSES[int(found[0])] if len(found) == 1 else "mixed"
 
 
 def license_shares(
@@ -192,8 +192,9 @@ def license_shares(
 ) -> pd.DataFrame:
     """:func:`share_table` of the ``license`` column, with the class of each licence.
 
-    The ``license_class`` column (see :func:`~hftree.ecosystem.licenses.license_class`)
-    is ``mixed`` on the ``(other)`` row when the remaining licences fall in several classes.
+    The ``license_class`` column (see :func:`hftree.licenses.license_class`) is the class of
+    the row's models, ``mixed`` when they fall in several (the ``(other)`` row, or a licence
+    ``other`` whose ``license_name`` names licences of different classes).
 
     Examples
     --------
@@ -220,38 +221,41 @@ def license_shares(
         n_values=n_values,
         rank_by=rank_by,
     )
-    return _license_frame(frame, codes, labels)
+    return _license_frame(frame, codes, labels, _class_codes(models))
 
 
-def _license_frame(frame: pd.DataFrame, codes: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
-    shown = set(frame.loc[frame["kind"] == "value", "license"].tolist())
-    used = np.unique(codes[codes >= 0])
-    rest = {license_class(lbl) for lbl in labels[used].tolist() if lbl not in shown}
-    return _with_license_class(frame, rest)
+def _license_frame(frame: pd.DataFrame, codes: np.ndarray, labels: np.ndarray,
+                   class_codes: np.ndarray) -> pd.DataFrame:
+    label_code = {lbl: i for i, lbl in enumerate(labels.tolist())}
+    shown = [label_code[v] for v in frame.loc[frame["kind"] == "value", "license"].tolist()]
+    row_classes: list[str | None] = [_classes_of(class_codes, codes == c) for c in shown]
+    row_classes.append(_classes_of(class_codes, (codes >= 0) & ~np.isin(codes, shown)))
+    row_classes.append("none")
+    return _with_license_class(frame, row_classes)
 
 
-def _class_codes(codes: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Index into :data:`LICENSE_CLASSES` of every model's licence."""
+def _class_codes(models: pd.DataFrame) -> np.ndarray:
+    """Index into :data:`LICENSE_CLASSES` of every model's licence (``license_name`` included)."""
+    if "license" not in models:
+        return np.full(len(models), LICENSE_CLASSES.index("none"), dtype=np.int64)
     index = {c: i for i, c in enumerate(LICENSE_CLASSES)}
-    of_label = np.array(
-        [index[license_class(lbl)] for lbl in labels.tolist()] + [index["none"]], dtype=np.int64
-    )
-    return of_label[codes]  # −1 picks the trailing "none"
+    classes = license_classes(models["license"], models.get("license_name"))
+    return np.array([index[c] for c in classes.tolist()], dtype=np.int64)
 
 
 def _class_frame(
-    codes: np.ndarray, labels: np.ndarray, downloads: np.ndarray, likes: np.ndarray
+    cc: np.ndarray, codes: np.ndarray, downloads: np.ndarray, likes: np.ndarray
 ) -> pd.DataFrame:
-    """Shares of the licence classes; ``downloads``/``likes`` are 0 where missing."""
-    cc = _class_codes(codes, labels)
+    """Shares of the licence classes (``cc``: class of each model, ``codes``: its licence id);
+    ``downloads``/``likes`` are 0 where missing."""
     k = len(LICENSE_CLASSES)
     dl, lk = downloads, likes
     cnt = np.bincount(cc, minlength=k)
     dsum = np.bincount(cc, weights=dl, minlength=k)
     lsum = np.bincount(cc, weights=lk, minlength=k)
-    n_lic = np.bincount(
-        _class_codes(np.arange(len(labels)), labels)[np.unique(codes[codes >= 0])], minlength=k
-    )
+    has = codes >= 0
+    pairs = np.unique(np.stack([cc[has], codes[has]]), axis=1) if has.any() else np.empty((2, 0), np.int64)
+    n_lic = np.bincount(pairs[0], minlength=k)
     return pd.DataFrame(
         {
             "license_class": pd.array(LICENSE_CLASSES, dtype="string"),
@@ -269,7 +273,7 @@ def _class_frame(
 def license_class_shares(models: pd.DataFrame) -> pd.DataFrame:
     """Share of models, downloads and likes in each licence class.
 
-    One row per class of :data:`~hftree.ecosystem.licenses.LICENSE_CLASSES`
+    One row per class of :data:`hftree.licenses.LICENSE_CLASSES`
     (``permissive``, ``copyleft``, ``non-commercial``, ``community``, ``other``,
     ``none``), always all six; ``n_licenses`` counts the distinct licence ids
     seen in the class.
@@ -290,8 +294,8 @@ def license_class_shares(models: pd.DataFrame) -> pd.DataFrame:
     5            none       1         0.25             0.0
     """
     check_table(models, "license")
-    codes, labels = categories(models, "license")
-    return _class_frame(codes, labels, _counts(models, "downloads"), _counts(models, "likes"))
+    codes, _ = categories(models, "license")
+    return _class_frame(_class_codes(models), codes, _counts(models, "downloads"), _counts(models, "likes"))
 
 
 def permissive_share(models: pd.DataFrame) -> tuple[float, float]:

@@ -13,7 +13,6 @@ import pandas as pd
 from hftree.ecosystem._data import NAT, categories, check_table, nonnegative, times_ms
 from hftree.ecosystem.concentration import _concentration, _family_concentration
 from hftree.ecosystem.correlation import LikesDownloads, _correlation
-from hftree.ecosystem.licenses import LICENSE_CLASSES, license_classes
 from hftree.ecosystem.shares import (
     _check_n_values,
     _class_codes,
@@ -23,6 +22,7 @@ from hftree.ecosystem.shares import (
 )
 from hftree.ecosystem.trends import _months, _per_month
 from hftree.errors import InputFormatError
+from hftree.licenses import LICENSE_CLASSES, license_classes
 
 __all__ = ["BY", "EcosystemStats", "ecosystem_stats", "top_models"]
 
@@ -289,7 +289,8 @@ def ecosystem_stats(
     n_total = len(models)
     sel = None if top is None else _top_positions(models, top, by, time_column)
     used = [
-        c for c in ("id", "downloads", "likes", time_column, *_SHARE_COLUMNS) if c in models.columns
+        c for c in ("id", "downloads", "likes", time_column, "license_name", *_SHARE_COLUMNS)
+        if c in models.columns
     ]
     sub = models if sel is None else models[used].iloc[sel]  # a few rows: compute on them only
 
@@ -297,6 +298,7 @@ def ecosystem_stats(
     lk = nonnegative(sub, "likes")
     tms = times_ms(sub, time_column)
     cats = {c: categories(sub, c) for c in _SHARE_COLUMNS}
+    class_codes = _class_codes(sub)
     n = len(dl)
 
     dl0 = np.nan_to_num(dl, nan=0.0)
@@ -305,9 +307,9 @@ def ecosystem_stats(
     for col, name in _SHARE_COLUMNS.items():
         codes, labels = cats[col]
         frame = _share_frame(codes, labels, dl0, lk0, name=col, n_values=n_values, rank_by="models")
-        shares[name] = _license_frame(frame, codes, labels) if col == "license" else frame
+        shares[name] = _license_frame(frame, codes, labels, class_codes) if col == "license" else frame
     lic_codes, lic_labels = cats["license"]
-    classes = _class_frame(lic_codes, lic_labels, dl0, lk0)
+    classes = _class_frame(class_codes, lic_codes, dl0, lk0)
     dl_order = np.argsort(dl[~np.isnan(dl)])  # shared by the concentration and rank statistics
     corr = _correlation(lk, dl, dl_order)
     conc = _concentration(dl, cats["author"], {"pipeline_tag": cats["pipeline_tag"]}, dl_order)
@@ -327,7 +329,7 @@ def ecosystem_stats(
     months = _months(tms)
     by_class = _per_month(
         months,
-        _class_codes(lic_codes, lic_labels),
+        class_codes,
         np.asarray(LICENSE_CLASSES, dtype=object),
         n_values=None,
         fixed=True,
@@ -356,7 +358,7 @@ def ecosystem_stats(
             selection.insert(
                 keep.index("license") + 2,
                 "license_class",
-                pd.array(license_classes(selection["license"]), dtype="string"),
+                pd.array(license_classes(sub["license"], sub.get("license_name")), dtype="string"),
             )
 
     summary = _summary(

@@ -123,7 +123,7 @@ def created_per_month(
     if by == "license_class":
         return _per_month(
             months,
-            _class_codes(codes, labels),
+            _class_codes(models),
             np.asarray(LICENSE_CLASSES, dtype=object),
             n_values=None,
             fixed=True,

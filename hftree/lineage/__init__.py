@@ -2,6 +2,7 @@
 
 from hftree.lineage.export import to_igraph, to_networkx
 from hftree.lineage.graph import LineageGraph
+from hftree.lineage.membership import Membership, family_members
 from hftree.lineage.queries import (
     ancestors,
     children,
@@ -16,9 +17,11 @@ from hftree.lineage.queries import (
 
 __all__ = [
     "LineageGraph",
+    "Membership",
     "ancestors",
     "children",
     "descendants",
+    "family_members",
     "generations",
     "parents",
     "roots",

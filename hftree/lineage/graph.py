@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import html
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,10 +22,17 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from hftree._hashing import has_duplicates, positions_in
-from hftree.errors import DataQualityWarning, ModelNotFoundError
-from hftree.schema import RELATIONS, check_relations
+from hftree.errors import DataQualityWarning, InputFormatError, ModelNotFoundError, ParameterError
+from hftree.schema import RELATIONS, RelationFilter, check_relations
 
-__all__ = ["CSR", "LineageGraph"]
+if TYPE_CHECKING:
+    from hftree.lineage.membership import Membership
+
+__all__ = ["CSR", "LineageGraph", "Rel"]
+
+#: A relation filter (see :data:`hftree.schema.RelationFilter`).
+Rel = RelationFilter
+Direction = Literal["down", "up"]
 
 _REL_CODE = {r: i for i, r in enumerate(RELATIONS)}
 _UNKNOWN = _REL_CODE["unknown"]
@@ -52,6 +60,28 @@ class CSR:
         offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         pos = np.repeat(starts, counts) + offs
         return src, self.indices[pos], self.edge[pos]
+
+
+def bfs(adj: CSR, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes reachable from ``start`` (excluded) and their BFS distance, one frontier at a time."""
+    seen = np.zeros(len(adj.indptr) - 1, dtype=bool)
+    seen[start] = True
+    frontier = np.unique(start)
+    found: list[np.ndarray] = []
+    dist: list[np.ndarray] = []
+    level = 0
+    while len(frontier):
+        level += 1
+        _, nxt, _ = adj.gather(frontier)
+        nxt = np.unique(nxt)
+        nxt = nxt[~seen[nxt]]
+        seen[nxt] = True
+        found.append(nxt)
+        dist.append(np.full(len(nxt), level, dtype=np.int64))
+        frontier = nxt
+    if not found:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.concatenate(found), np.concatenate(dist)
 
 
 def _csr(keys: np.ndarray, vals: np.ndarray, n: int) -> CSR:
@@ -120,13 +150,17 @@ class LineageGraph:
         self.report = report
         self._index: pd.Index | None = None
         self._views: dict[tuple[str, ...] | None, tuple[CSR, CSR, np.ndarray]] = {}
+        self._members: dict[tuple[str, ...] | None, Membership] = {}
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_snapshot(cls, snapshot: Any) -> LineageGraph:
-        """Build the graph of a :class:`hftree.ingest.Snapshot`."""
+    def from_snapshot(cls, snapshot: Any, *, warn: bool = True) -> LineageGraph:
+        """Build the graph of a :class:`hftree.ingest.Snapshot`.
+
+        ``warn=False`` builds it silently; what was dropped is still in :attr:`report`.
+        """
         return cls.from_tables(snapshot.models, snapshot.edges, snapshot_time=snapshot.snapshot_time,
-                               warn=True)
+                               warn=warn)
 
     @classmethod
     def from_tables(
@@ -180,7 +214,8 @@ class LineageGraph:
             rel = pc.index_in(rel_a, value_set=pa.array(RELATIONS))
             if rel.null_count:
                 bad = rel_a.filter(pc.is_null(rel))[0].as_py()
-                raise ValueError(f"edge table: unknown relation {bad!r}; expected one of {RELATIONS}")
+                raise InputFormatError(f"edge table: unknown relation {bad!r}; expected one of "
+                                       f"{', '.join(RELATIONS)}", field="relation")
             rel = rel.to_numpy().astype(np.int8)
         else:
             rel = np.full(n_e, _UNKNOWN, dtype=np.int8)
@@ -304,10 +339,9 @@ class LineageGraph:
     def __len__(self) -> int:
         return self.n_nodes
 
-    def view(self, relation: str | list[str] | tuple[str, ...] | None = None) -> tuple[CSR, CSR, np.ndarray]:
+    def view(self, relation: Rel = None) -> tuple[CSR, CSR, np.ndarray]:
         """``(children CSR, parents CSR, edge mask)`` restricted to ``relation`` (cached)."""
-        rel = check_relations(relation)
-        key = None if rel is None else tuple(sorted(rel))
+        key = self._key(relation)
         if key not in self._views:
             if key is None:
                 mask = np.ones(self.n_edges, dtype=bool)
@@ -320,6 +354,88 @@ class LineageGraph:
             inn = CSR(inn.indptr, inn.indices, eid[inn.edge])
             self._views[key] = (out, inn, mask)
         return self._views[key]
+
+    def _key(self, relation: Rel) -> tuple[str, ...] | None:
+        rel = check_relations(relation)
+        return None if rel is None else tuple(sorted(rel))
+
+    def reachable(
+        self, nodes: Sequence[int] | np.ndarray, *, relation: Rel = None, direction: Direction = "down"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Nodes reachable from ``nodes`` (themselves excluded) and their distance.
+
+        ``direction="down"`` follows parent → child (descendants), ``"up"`` child → parent
+        (ancestors); only edges of ``relation`` are followed. The distance is the fewest
+        edges from any start node.
+
+        >>> from hftree.datasets import toy_graph
+        >>> G = toy_graph()
+        >>> found, dist = G.reachable([G.node("org/base-ft")])
+        >>> sorted(zip(G.id_of(found), dist.tolist()))
+        [('org/ft-GGUF', 1), ('org/merge', 1)]
+        """
+        if direction not in ("down", "up"):
+            raise ParameterError("direction", "'down' or 'up'", direction)
+        out, inn, _ = self.view(relation)
+        start = np.asarray(nodes, dtype=np.int64)
+        return bfs(out if direction == "down" else inn, start)
+
+    def root_nodes(self, *, relation: Rel = None, min_descendants: int = 0) -> np.ndarray:
+        """Node numbers of the roots: nodes without a parent (by ``relation``'s edges).
+
+        The one definition of a root in hftree; with ``min_descendants=k`` only roots with
+        at least ``k`` descendants (by the same edges) are kept.
+
+        >>> from hftree.datasets import toy_graph
+        >>> G = toy_graph()
+        >>> G.id_of(G.root_nodes(min_descendants=1))
+        ['org/base', 'other/base2']
+        """
+        out, inn, _ = self.view(relation)
+        is_root = np.diff(inn.indptr) == 0
+        if min_descendants == 1:
+            is_root &= np.diff(out.indptr) > 0
+        elif min_descendants > 1:
+            sizes = np.bincount(self.members(relation=relation).root, minlength=self.n_nodes)
+            is_root &= sizes >= min_descendants
+        return np.flatnonzero(is_root)
+
+    def members(self, *, relation: Rel = None) -> Membership:
+        """Every (root, descendant) pair of the graph restricted to ``relation`` (cached).
+
+        See :func:`hftree.lineage.membership.family_members`.
+
+        >>> from hftree.datasets import toy_graph
+        >>> len(toy_graph().members().root)  # (root, descendant) pairs
+        6
+        """
+        from hftree.lineage.membership import family_members  # same package; membership types on this class
+
+        key = self._key(relation)
+        if key not in self._members:
+            self._members[key] = family_members(self, relation=key)
+        return self._members[key]
+
+    def align(self, table: pd.DataFrame) -> np.ndarray:
+        """Node number of each row of ``table`` (matched by its ``id`` column; -1 where the id
+        is not a model of this graph, external nodes included).
+
+        The one way a table of models is matched to the graph: a table that *is* the graph's
+        model table (same ids in the same order) maps row ``i`` to node ``i`` without a lookup.
+
+        >>> import pandas as pd
+        >>> from hftree.datasets import toy_graph
+        >>> toy_graph().align(pd.DataFrame({"id": ["org/merge", "nope", "org/base"]})).tolist()
+        [6, -1, 0]
+        """
+        if "id" not in table.columns:
+            raise ParameterError("table", "a model table with an 'id' column", list(table.columns)[:5])
+        gids = self.models["id"]
+        if len(gids) == len(table) and (table is self.models or _same_ids(gids, table["id"])):
+            return np.arange(len(table), dtype=np.int64)
+        nodes = self.index.get_indexer(table["id"].to_numpy(dtype=object)).astype(np.int64)
+        nodes[nodes >= len(gids)] = -1  # an external node has no record
+        return nodes
 
     def node_column(self, name: str) -> np.ndarray:
         """Model-table column ``name`` as an object array aligned to node numbers
@@ -390,6 +506,14 @@ class LineageGraph:
             f"snapshot {html.escape(str(self.snapshot_time))}"
             f"<table><tr><th>relation</th><th>edges</th></tr>{rows}</table></div>"
         )
+
+
+def _same_ids(a: pd.Series, b: pd.Series) -> bool:
+    try:  # Arrow-backed strings compare in C++
+        eq = a.reset_index(drop=True).array == b.reset_index(drop=True).array
+        return bool(np.asarray(eq, dtype=bool).all())
+    except (TypeError, ValueError):
+        return bool(np.array_equal(a.to_numpy(dtype=object), b.to_numpy(dtype=object)))
 
 
 def _arrow_str(col: pd.Series) -> pa.Array:

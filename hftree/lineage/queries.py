@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from hftree.lineage.graph import CSR, LineageGraph
+from hftree.errors import ParameterError
+from hftree.lineage.graph import LineageGraph, Rel
 
 __all__ = [
     "ancestors",
@@ -24,31 +25,6 @@ __all__ = [
     "subgraph",
     "subtree",
 ]
-
-Rel = str | list[str] | tuple[str, ...] | None
-
-
-def _bfs(adj: CSR, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes reachable from ``start`` (excluded) and their BFS distance."""
-    seen = np.zeros(len(adj.indptr) - 1, dtype=bool)
-    seen[start] = True
-    frontier = np.unique(start)
-    found: list[np.ndarray] = []
-    dist: list[np.ndarray] = []
-    level = 0
-    while len(frontier):
-        level += 1
-        _, nxt, _ = adj.gather(frontier)
-        nxt = np.unique(nxt)
-        nxt = nxt[~seen[nxt]]
-        seen[nxt] = True
-        found.append(nxt)
-        dist.append(np.full(len(nxt), level, dtype=np.int64))
-        frontier = nxt
-    if not found:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    return np.concatenate(found), np.concatenate(dist)
-
 
 def parents(G: LineageGraph, model_id: str, *, relation: Rel = None) -> list[str]:
     """Direct parents (base models) of ``model_id``.
@@ -83,8 +59,7 @@ def descendants(G: LineageGraph, model_id: str, *, relation: Rel = None) -> set[
     >>> sorted(descendants(toy_graph(), "org/base-ft"))
     ['org/ft-GGUF', 'org/merge']
     """
-    out, _, _ = G.view(relation)
-    found, _ = _bfs(out, np.array([G.node(model_id)]))
+    found, _ = G.reachable([G.node(model_id)], relation=relation)
     return set(G.id_of(found))
 
 
@@ -95,8 +70,7 @@ def ancestors(G: LineageGraph, model_id: str, *, relation: Rel = None) -> set[st
     >>> sorted(ancestors(toy_graph(), "org/merge"))
     ['org/base', 'org/base-ft', 'other/base2']
     """
-    _, inn, _ = G.view(relation)
-    found, _ = _bfs(inn, np.array([G.node(model_id)]))
+    found, _ = G.reachable([G.node(model_id)], relation=relation, direction="up")
     return set(G.id_of(found))
 
 
@@ -110,18 +84,9 @@ def roots(G: LineageGraph, *, relation: Rel = None, min_descendants: int = 0) ->
     >>> roots(toy_graph(), min_descendants=1)
     ['org/base', 'other/base2']
     """
-    out, inn, _ = G.view(relation)
-    is_root = np.diff(inn.indptr) == 0
-    if min_descendants > 0:
-        if min_descendants == 1:
-            is_root &= np.diff(out.indptr) > 0
-        else:
-            from hftree.families.membership import family_members
-
-            mem = family_members(G, relation=relation)
-            sizes = np.bincount(mem.root, minlength=G.n_nodes)
-            is_root &= sizes >= min_descendants
-    return G.id_of(np.flatnonzero(is_root))
+    if not isinstance(min_descendants, (int, np.integer)) or min_descendants < 0:
+        raise ParameterError("min_descendants", "a whole number >= 0", min_descendants)
+    return G.id_of(G.root_nodes(relation=relation, min_descendants=int(min_descendants)))
 
 
 def roots_of(G: LineageGraph, model_id: str, *, relation: Rel = None) -> list[str]:
@@ -133,7 +98,7 @@ def roots_of(G: LineageGraph, model_id: str, *, relation: Rel = None) -> list[st
     """
     _, inn, _ = G.view(relation)
     v = G.node(model_id)
-    found, _ = _bfs(inn, np.array([v]))
+    found, _ = G.reachable([v], relation=relation, direction="up")
     cand = np.concatenate([[v], found])
     r = cand[np.diff(inn.indptr)[cand] == 0]
     return G.id_of(np.sort(r))
@@ -149,9 +114,8 @@ def generations(G: LineageGraph, *, relation: Rel = None) -> pd.Series:
     >>> generations(toy_graph())["org/ft-GGUF"]
     np.int64(2)
     """
-    out, inn, _ = G.view(relation)
-    root_nodes = np.flatnonzero(np.diff(inn.indptr) == 0)
-    found, dist = _bfs(out, root_nodes)
+    root_nodes = G.root_nodes(relation=relation)
+    found, dist = G.reachable(root_nodes, relation=relation)
     gen = np.full(G.n_nodes, -1, dtype=np.int64)
     gen[root_nodes] = 0
     gen[found] = dist
@@ -171,9 +135,9 @@ def subtree(G: LineageGraph, root: str, *, relation: Rel = None) -> LineageGraph
     >>> subtree(toy_graph(), "org/base-ft")
     <LineageGraph 3 models (0 external), 2 edges: quantized 1, merge 1>
     """
-    out, _, mask = G.view(relation)
+    _, _, mask = G.view(relation)
     v = G.node(root)
-    found, _ = _bfs(out, np.array([v]))
+    found, _ = G.reachable([v], relation=relation)
     nodes = np.sort(np.concatenate([[v], found]))
     return _induced(G, nodes, edge_mask=mask)
 

@@ -37,7 +37,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from hftree.errors import HftreeError
+from hftree.errors import KinshipError
 from hftree.lineage.graph import LineageGraph
 from hftree.schema import RELATIONS, check_relations
 
@@ -69,8 +69,6 @@ DEFAULT_RELATIONS: tuple[str, ...] = tuple(r for r in RELATIONS if r != "merge")
 WEIGHTINGS: tuple[str, ...] = ("paper", "family")
 
 
-class KinshipError(HftreeError, ValueError):
-    """An unknown kinship or weighting, or an enumeration larger than allowed."""
 
 
 def check_kinships(kinships: Any) -> tuple[str, ...]:

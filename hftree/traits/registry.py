@@ -26,7 +26,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hftree.errors import HftreeError
+from hftree.errors import TraitError
+from hftree.licenses import license_classes
 
 __all__ = [
     "ARCHITECTURE_TAGS",
@@ -45,8 +46,6 @@ TraitKind = Literal["categorical", "set", "numeric", "text"]
 TRAIT_KINDS: tuple[str, ...] = get_args(TraitKind)
 
 
-class TraitError(HftreeError, ValueError):
-    """A trait is unknown, cannot be computed from the given table, or returned bad values."""
 
 
 @dataclass(frozen=True)
@@ -313,11 +312,7 @@ def _col(name: str) -> Callable[[pd.DataFrame], pd.Series]:
 
 
 def _license_class(models: pd.DataFrame) -> Any:
-    from hftree.drift.licenses import license_class
-
-    names = models.get("license_name")
-    cls = license_class(models["license"].reset_index(drop=True),
-                        None if names is None else names.reset_index(drop=True))
+    cls = pd.Series(license_classes(models["license"], models.get("license_name")), dtype=object)
     return cls.where(cls != "none", None)  # no licence declared: the trait is not reported
 
 
@@ -325,7 +320,7 @@ register_trait("license", "categorical", _col("license"), requires=("license",),
                description="declared licence id (lower-case; 'other' keeps license_name)")
 register_trait("license_class", "categorical", _license_class, requires=("license",),
                aliases=("licence_class",),
-               description="permissiveness class of the licence (hftree.drift.licenses.license_class)")
+               description="permissiveness class of the licence (hftree.licenses.license_class)")
 register_trait("languages", "set", _col("languages"), requires=("languages",), aliases=("language",),
                description="set of ISO-639 language codes")
 register_trait("task", "categorical", _col("pipeline_tag"), requires=("pipeline_tag",),

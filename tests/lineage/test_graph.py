@@ -114,9 +114,9 @@ def test_duplicate_declarations_typed_relation_wins():
 
 
 def test_unknown_relation_rejected():
-    with pytest.raises(ValueError, match="unknown relation 'forked'"):
+    with pytest.raises(ValueError, match=r"relation.*'forked'"):
         graph([("a", "b", "forked")])
-    with pytest.raises(ValueError, match="unknown relation 'fine'"):
+    with pytest.raises(ValueError, match=r"relation.*'fine'"):
         children(toy_graph(), "org/base", relation="fine")
 
 

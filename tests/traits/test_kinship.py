@@ -174,5 +174,5 @@ def test_errors():
         kinship_pairs(G, "siblings", samples=5, weighting="uniform")
     with pytest.raises(KinshipError, match="exceed max_pairs=10; pass samples=N"):
         kinship_pairs(G, "random_hub", max_pairs=10)
-    with pytest.raises(ValueError, match="unknown relation 'fork'"):
+    with pytest.raises(ValueError, match=r"relation.*'fork'"):
         kinship_pairs(G, "siblings", relation="fork")

@@ -235,7 +235,7 @@ def test_bad_arguments_raise():
         tree_html(G, "org/base", keep_by="likes")
     with pytest.raises(ValueError, match="max_nodes must be a positive integer"):
         tree_html(G, "org/base", max_nodes=0)
-    with pytest.raises(ValueError, match="unknown relation 'fork'"):
+    with pytest.raises(ValueError, match=r"relation.*'fork'"):
         tree_html(G, "org/base", relation="fork")
     with pytest.raises(ModelNotFoundError, match="did you mean 'org/base'"):
         tree_html(G, "org/BASE")
