@@ -24,7 +24,7 @@ def test_smollm2_tree(shared):
     assert (len(snap.models), G.n_nodes, G.n_edges) == (1042, 1042, 1041)
     rc = G.relation_counts()
     assert (rc["adapter"], rc["finetune"], rc["quantized"]) == (522, 282, 237)
-    assert roots(G, min_descendants=1) == ["HuggingFaceTB/SmolLM2-1.7B"]
+    assert roots(G, min_size=2) == ["HuggingFaceTB/SmolLM2-1.7B"]
     gen = generations(G).value_counts().to_dict()
     assert {k: gen[k] for k in (1, 2, 3, 4)} == {1: 74, 2: 470, 3: 470, 4: 27}
     fam = family_stats(G).iloc[0]

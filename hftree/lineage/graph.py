@@ -380,24 +380,27 @@ class LineageGraph:
         start = np.asarray(nodes, dtype=np.int64)
         return bfs(out if direction == "down" else inn, start)
 
-    def root_nodes(self, *, relation: Rel = None, min_descendants: int = 0) -> np.ndarray:
+    def root_nodes(self, *, relation: Rel = None, min_size: int = 1) -> np.ndarray:
         """Node numbers of the roots: nodes without a parent (by ``relation``'s edges).
 
-        The one definition of a root in hftree; with ``min_descendants=k`` only roots with
-        at least ``k`` descendants (by the same edges) are kept.
+        The one definition of a root in hftree. ``min_size=k`` keeps only roots whose family
+        (the root and its descendants by the same edges) has at least ``k`` models; the
+        default 1 keeps every root, ``2`` the roots with at least one child.
 
         >>> from hftree.datasets import toy_graph
         >>> G = toy_graph()
-        >>> G.id_of(G.root_nodes(min_descendants=1))
+        >>> G.id_of(G.root_nodes(min_size=2))
         ['org/base', 'other/base2']
         """
+        if isinstance(min_size, bool) or not isinstance(min_size, int | np.integer) or min_size < 1:
+            raise ParameterError("min_size", "a whole number >= 1", min_size)
         out, inn, _ = self.view(relation)
         is_root = np.diff(inn.indptr) == 0
-        if min_descendants == 1:
+        if min_size == 2:
             is_root &= np.diff(out.indptr) > 0
-        elif min_descendants > 1:
-            sizes = np.bincount(self.members(relation=relation).root, minlength=self.n_nodes)
-            is_root &= sizes >= min_descendants
+        elif min_size > 2:
+            sizes = 1 + np.bincount(self.members(relation=relation).root, minlength=self.n_nodes)
+            is_root &= sizes >= min_size
         return np.flatnonzero(is_root)
 
     def members(self, *, relation: Rel = None) -> Membership:

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from hftree.errors import ParameterError
 from hftree.lineage.graph import LineageGraph, Rel
 
 __all__ = [
@@ -74,19 +73,18 @@ def ancestors(G: LineageGraph, model_id: str, *, relation: Rel = None) -> set[st
     return set(G.id_of(found))
 
 
-def roots(G: LineageGraph, *, relation: Rel = None, min_descendants: int = 0) -> list[str]:
+def roots(G: LineageGraph, *, relation: Rel = None, min_size: int = 1) -> list[str]:
     """Models with no parent (in the graph restricted to ``relation``).
 
-    With ``min_descendants=1`` only roots that have at least one child are listed
+    ``min_size`` is the smallest family kept, in models (the root included): with
+    ``min_size=2`` only roots that have at least one child are listed
     (a snapshot of the whole Hub has over a million childless, parentless models).
 
     >>> from hftree.datasets import toy_graph
-    >>> roots(toy_graph(), min_descendants=1)
+    >>> roots(toy_graph(), min_size=2)
     ['org/base', 'other/base2']
     """
-    if not isinstance(min_descendants, (int, np.integer)) or min_descendants < 0:
-        raise ParameterError("min_descendants", "a whole number >= 0", min_descendants)
-    return G.id_of(G.root_nodes(relation=relation, min_descendants=int(min_descendants)))
+    return G.id_of(G.root_nodes(relation=relation, min_size=min_size))
 
 
 def roots_of(G: LineageGraph, model_id: str, *, relation: Rel = None) -> list[str]:
