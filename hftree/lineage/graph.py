@@ -443,8 +443,9 @@ class LineageGraph:
     def node_column(self, name: str) -> np.ndarray:
         """Model-table column ``name`` as an object array aligned to node numbers
         (``None`` for external nodes and missing values)."""
-        vals = self.models[name].astype(object).to_numpy()
-        vals = np.where(pd.isna(vals), None, vals) if len(vals) else vals
+        vals: np.ndarray = self.models[name].astype(object).to_numpy()
+        if len(vals):
+            vals = np.where(pd.isna(vals), None, vals)
         n_ext = self.n_nodes - len(vals)
         return np.concatenate([vals, np.full(n_ext, None, dtype=object)]) if n_ext else vals
 
