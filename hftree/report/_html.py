@@ -1,4 +1,4 @@
-"""HTML pieces of the report: escaping helpers, tables, the page template."""
+"""HTML pieces of the report: escaping helpers, tables, the page (``templates/index.html``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
+
+from hftree.viz._templates import fill, template
 
 __all__ = ["e", "hub_url", "kv_table", "page", "sortable_table"]
 
@@ -114,74 +116,19 @@ def kv_table(
 
 
 def page(*, title: str, subtitle: str, nav: str, body: str, footer: str) -> str:
-    return _PAGE.format(title=e(title), subtitle=subtitle, nav=nav, body=body, footer=footer)
+    """The report page (``hftree/report/templates/index.html``); ``title`` is escaped here,
+    the other parts are HTML the caller has escaped.
 
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; base-uri 'none'; form-action 'none'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body{{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#111827;line-height:1.45;font-size:14px}}
-header.top{{padding:14px 24px;border-bottom:1px solid #e5e7eb;background:#f9fafb}}
-header.top h1{{margin:0;font-size:22px}} nav{{margin-top:6px}} nav a{{margin-right:14px}}
-main{{padding:0 24px 40px;max-width:1300px}} section{{border-bottom:1px solid #eee;padding:8px 0 18px}}
-h2{{font-size:18px;margin:18px 0 8px}} h3{{font-size:15px;margin:14px 0 6px}}
-a{{color:#1d4ed8}} .muted{{color:#6b7280}} .warn{{color:#b45309}} .err{{color:#b91c1c}}
-table{{border-collapse:collapse;font-size:13px}} th,td{{padding:3px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}}
-td.num{{text-align:right;font-variant-numeric:tabular-nums}} table.sortable td:first-child{{white-space:nowrap}}
-table.sortable th{{cursor:pointer;background:#f3f4f6;position:sticky;top:0;white-space:nowrap}}
-table.sortable th[aria-sort=ascending]::after{{content:" ▲"}} table.sortable th[aria-sort=descending]::after{{content:" ▼"}}
-.tablewrap{{max-height:520px;overflow:auto;border:1px solid #e5e7eb;display:inline-block;max-width:100%}}
-.grid{{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}}
-figure{{margin:0}} figure img{{max-width:100%;border:1px solid #eee}} figcaption{{font-size:12px;color:#4b5563;max-width:640px}}
-.bar{{display:inline-block;height:10px;background:#2563eb;vertical-align:middle}}
-iframe.tree{{width:100%;height:720px;border:1px solid #d1d5db}}
-code{{background:#f3f4f6;padding:0 3px}}
-</style></head>
-<body><header class="top"><h1>{title}</h1><div class="muted">{subtitle}</div><nav>{nav}</nav></header>
-<main>{body}</main>
-<footer class="muted" style="padding:12px 24px">{footer}</footer>
-<script>
-"use strict";
-document.querySelectorAll("table.sortable").forEach(table => {{
-  const body = table.tBodies[0];
-  table.querySelectorAll("th").forEach((th, col) => {{
-    const sort = () => {{
-      const num = th.dataset.num === "1", asc = th.getAttribute("aria-sort") !== "ascending";
-      table.querySelectorAll("th").forEach(h => h.removeAttribute("aria-sort"));
-      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
-      const key = tr => tr.cells[col].dataset.v;
-      const rows = Array.from(body.rows);
-      rows.sort((a, b) => {{
-        let x = key(a), y = key(b);
-        if (x === "" || y === "") return (x === "") - (y === "");  // blanks last
-        if (num) {{ x = Number(x); y = Number(y); }}
-        return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1);
-      }});
-      body.append(...rows);
-    }};
-    th.addEventListener("click", sort);
-    th.addEventListener("keydown", ev => {{ if (ev.key === "Enter") sort(); }});
-  }});
-}});
-const filter = document.getElementById("famfilter");
-if (filter) filter.addEventListener("input", () => {{
-  const q = filter.value.trim().toLowerCase();
-  document.querySelectorAll("#families tbody tr").forEach(tr => {{
-    tr.hidden = q !== "" && !tr.cells[0].textContent.toLowerCase().includes(q);
-  }});
-}});
-const pick = document.getElementById("treepick"), frame = document.getElementById("treeframe");
-if (pick && frame) {{
-  const show = () => {{ frame.src = pick.value; document.getElementById("treeopen").href = pick.value; }};
-  pick.addEventListener("change", show);
-  document.querySelectorAll("a.tv").forEach(a => a.addEventListener("click", ev => {{
-    ev.preventDefault(); pick.value = a.getAttribute("href"); show(); frame.scrollIntoView();
-  }}));
-}}
-document.body.dataset.ready = "1";
-</script>
-</body></html>
-"""
+    >>> "<title>a&lt;b</title>" in page(title="a<b", subtitle="", nav="", body="", footer="")
+    True
+    """
+    return fill(
+        template("hftree.report", "index.html"),
+        title=e(title),
+        subtitle=subtitle,
+        nav=nav,
+        body=body,
+        footer=footer,
+        css=template("hftree.report", "report.css"),
+        report_js=template("hftree.report", "report.js"),
+    )

@@ -9,16 +9,16 @@ section: the section is marked ``partial`` and says which figure and why.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from hftree.report._html import e, kv_table, sortable_table
-
-if TYPE_CHECKING:
-    from hftree.report.build import Section, _Context
+from hftree.report._context import Context, Figures, Section, frame_table, short_repr
+from hftree.report._html import e, kv_table
+from hftree.viz.figures import plot_mutation_rates
 
 __all__ = ["ANALYSES", "Analysis", "result_section"]
 
@@ -30,55 +30,19 @@ class Analysis:
     id: str
     title: str
     module: str
-    build: Callable[[_Context], Section]
+    build: Callable[[Context], Section]
 
 
-class _Figures:
-    """Collects a section's figures; a failing figure becomes a note, not an exception."""
-
-    def __init__(self, ctx: _Context, prefix: str) -> None:
-        self.ctx, self.prefix = ctx, prefix
-        self.html: list[str] = []
-        self.files: list[str] = []
-        self.errors: list[str] = []
-
-    def add(
-        self,
-        name: str,
-        draw: Callable[[Any], Any],
-        caption: str,
-        size: tuple[float, float] = (7.0, 4.5),
-    ) -> None:
-        try:
-            h, f = self.ctx.figure(f"{self.prefix}-{name}", draw, caption=caption, size=size)
-        except Exception as exc:
-            self.errors.append(f"figure {name!r}: {type(exc).__name__}: {exc}")
-            return
-        self.html.append(h)
-        self.files.extend(f)
-
-    def section(self, sid: str, title: str, body: str) -> Section:
-        from hftree.report.build import Section
-
-        notes = "".join(f'<p class="err">Not drawn: {e(err)}</p>' for err in self.errors)
-        return Section(
-            sid,
-            title,
-            status="partial" if self.errors else "ok",
-            note="; ".join(self.errors),
-            figures=tuple(self.files),
-            body=body + notes + f'<div class="grid">{"".join(self.html)}</div>',
-        )
-
-
-def _frame_table(frame: pd.DataFrame, table_id: str, rows: int = 50) -> str:
-    frame = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
-    frame.columns = [str(c) for c in frame.columns]
-    return sortable_table(frame.head(rows), table_id=table_id)
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence an analysis' warnings: the report shows its results, ``hftree info`` the data issues."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 # --------------------------------------------------------------------------- ecosystem
-def _ecosystem(ctx: _Context) -> Section:
+def _ecosystem(ctx: Context) -> Section:
     from hftree.ecosystem import (
         ecosystem_stats,
         plot_concentration,
@@ -87,10 +51,9 @@ def _ecosystem(ctx: _Context) -> Section:
         plot_shares,
     )
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with _quiet():
         st = ecosystem_stats(ctx.G, relation=ctx.relation)
-    figs = _Figures(ctx, "ecosystem")
+    figs = Figures(ctx, "ecosystem")
     figs.add(
         "license-classes",
         lambda ax: plot_shares(st.license_class_shares, ax=ax),
@@ -123,29 +86,27 @@ def _ecosystem(ctx: _Context) -> Section:
         + kv_table(rows, table_id="ecosystem-summary")
     )
     if st.family_concentration is not None and len(st.family_concentration):
-        body += "<h3>Downloads within families</h3>" + _frame_table(
+        body += "<h3>Downloads within families</h3>" + frame_table(
             st.family_concentration, "family-concentration", 30
         )
     return figs.section("ecosystem", "Ecosystem and downloads", body)
 
 
 # --------------------------------------------------------------------------- adoption
-def _adoption(ctx: _Context) -> Section:
+def _adoption(ctx: Context) -> Section:
     from hftree.adoption import WSBFitter, fit_families, growth_series
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        counts = growth_series(ctx.G, min_descendants=5, relations=("finetune",))
+    with _quiet():
+        counts = growth_series(ctx.G, min_size=6, relation="finetune")  # the root and 5 fine-tunes
     if counts.empty:
-        return _Figures(ctx, "adoption").section(
+        return Figures(ctx, "adoption").section(
             "adoption",
             "Adoption curves",
             "<p>No root has five or more dated fine-tune descendants: nothing to fit.</p>",
         )
     final = counts.max(axis=1, skipna=True)
     top = counts.loc[final.sort_values(ascending=False, kind="stable").index[:40]]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with _quiet():
         fits = fit_families(top)
     tab = fits.to_frame()
     cols = [
@@ -153,7 +114,7 @@ def _adoption(ctx: _Context) -> Section:
         for c in ("lam", "mu", "sigma", "r2", "final", "c_inf", "impact_time", "flags")
         if c in tab
     ]
-    figs = _Figures(ctx, "adoption")
+    figs = Figures(ctx, "adoption")
     figs.add(
         "collapse",
         lambda ax: fits.plot_collapse(ax=ax),
@@ -162,8 +123,7 @@ def _adoption(ctx: _Context) -> Section:
     for i, root in enumerate(top.index[:4]):
 
         def draw(ax: Any, root: Any = root) -> Any:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with _quiet():
                 return WSBFitter().fit(top.loc[root]).plot(ax=ax)
 
         figs.add(
@@ -176,19 +136,18 @@ def _adoption(ctx: _Context) -> Section:
         f"<p>Cumulative fine-tune descendants per month since each root's creation, fitted with the "
         f"Wang–Song–Barabási curve, for the {len(top)} largest of {len(counts):,} roots with at least 5 "
         f"dated fine-tunes. {int(tab.get('converged', pd.Series(dtype=bool)).sum()):,} fits converged.</p>"
-        + _frame_table(tab[cols], "adoption-fits", 40)
+        + frame_table(tab[cols], "adoption-fits", 40)
     )
     return figs.section("adoption", "Adoption curves", body)
 
 
 # --------------------------------------------------------------------------- inheritance
-def _inheritance(ctx: _Context) -> Section:
+def _inheritance(ctx: Context) -> Section:
     from hftree.traits import inheritance
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with _quiet():
         res = inheritance(ctx.snapshot, ctx.G, samples=2000, n_boot=200, random_state=0)
-    figs = _Figures(ctx, "inheritance")
+    figs = Figures(ctx, "inheritance")
     figs.add(
         "kinship",
         lambda ax: res.plot(ax=ax),
@@ -199,25 +158,23 @@ def _inheritance(ctx: _Context) -> Section:
     comp = res.comparisons_frame()
     body = (
         "<p>How similar related models are, trait by trait: parent and child, siblings, cousins … "
-        "against random pairs.</p>" + _frame_table(wide, "inheritance-means", 60)
+        "against random pairs.</p>" + frame_table(wide, "inheritance-means", 60)
     )
     if len(comp):
-        body += "<h3>Claims tested</h3>" + _frame_table(comp, "inheritance-claims", 60)
+        body += "<h3>Claims tested</h3>" + frame_table(comp, "inheritance-claims", 60)
     return figs.section("inheritance", "Trait inheritance", body)
 
 
 # --------------------------------------------------------------------------- drift
-def _drift(ctx: _Context) -> Section:
+def _drift(ctx: Context) -> Section:
     from hftree.drift import card_drift, license_audit, mutation_rates, transitions
-    from hftree.viz.figures import plot_mutation_rates
 
-    figs = _Figures(ctx, "drift")
+    figs = Figures(ctx, "drift")
     parts: list[str] = []
 
     def part(title: str, make: Callable[[], str]) -> None:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with _quiet():
                 parts.append(f"<h3>{e(title)}</h3>" + make())
         except Exception as exc:  # one table failing leaves the others
             figs.errors.append(f"{title}: {type(exc).__name__}: {exc}")
@@ -226,19 +183,19 @@ def _drift(ctx: _Context) -> Section:
         r = mutation_rates(ctx.snapshot, ctx.G, n_boot=200, random_state=0)
         figs.add("mutation", lambda ax: plot_mutation_rates(r, ax=ax),
                  "Share of parent → child edges on which each trait changes, by relation.", size=(8.0, 4.2))
-        return _frame_table(r.wide().round(3), "drift-mutation")
+        return frame_table(r.wide().round(3), "drift-mutation")
 
     def audit() -> str:
         a = license_audit(ctx.snapshot, ctx.G)
-        return f"<p>{e(_short_repr(a))}</p>" + _frame_table(a.to_frame(), "drift-licenses", 30)
+        return f"<p>{e(short_repr(a))}</p>" + frame_table(a.to_frame(), "drift-licenses", 30)
 
     def cards() -> str:
-        return _frame_table(card_drift(ctx.snapshot, ctx.G, n_boot=200, random_state=0).to_frame(), "drift-cards")
+        return frame_table(card_drift(ctx.snapshot, ctx.G, n_boot=200, random_state=0).to_frame(), "drift-cards")
 
     def ordering() -> str:
         o = transitions(ctx.snapshot, ctx.G, trait="license").ordering()
         return ("<p>Licence values ordered so that most parent → child changes point forward.</p>"
-                + _frame_table(o.to_frame(), "drift-ordering", 20))
+                + frame_table(o.to_frame(), "drift-ordering", 20))
 
     part("Mutation rates", rates)
     part("Licence changes along edges", audit)
@@ -258,20 +215,16 @@ ANALYSES: tuple[Analysis, ...] = (
 
 
 # --------------------------------------------------------------------------- given results
-def result_section(ctx: _Context, sid: str, title: str, result: Any) -> Section:
+def result_section(ctx: Context, sid: str, title: str, result: Any) -> Section:
     """A section for a result computed elsewhere (e.g. a data-kernel comparison):
     its ``to_frame()`` as a table and its ``plot()`` as a figure, where it has them."""
-    figs = _Figures(ctx, sid)
-    body = f"<p><code>{e(type(result).__name__)}</code>: {e(_short_repr(result))}</p>"
+    figs = Figures(ctx, sid)
+    body = f"<p><code>{e(type(result).__name__)}</code>: {e(short_repr(result))}</p>"
     if callable(getattr(result, "to_frame", None)):
         frame = result.to_frame()
         if isinstance(frame, pd.DataFrame):
-            body += _frame_table(frame, f"{sid}-table", 50)
+            body += frame_table(frame, f"{sid}-table", 50)
     if callable(getattr(result, "plot", None)):
         figs.add("plot", lambda ax: result.plot(ax=ax), title)
     return figs.section(sid, title, body)
 
-
-def _short_repr(obj: Any, n: int = 400) -> str:
-    text = " ".join(repr(obj).split())
-    return text if len(text) <= n else text[: n - 1] + "…"

@@ -8,22 +8,26 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from hftree._atomic import atomic_path, write_atomic
+from hftree._atomic import write_atomic
+from hftree._results import Result
 from hftree._version import __version__
+from hftree.errors import ParameterError
+from hftree.lineage.graph import LineageGraph, Rel
+from hftree.report import analyses as report_analyses
+from hftree.report._context import Context, Section
 from hftree.report._html import e, hub_url, kv_table, page, sortable_table
+from hftree.viz.figures import plot_family_sizes, plot_relation_mix
+from hftree.viz.tree import tree_html
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
     from hftree.ingest import Snapshot
-    from hftree.lineage.graph import LineageGraph
 
 __all__ = ["CORE_SECTIONS", "ReportResult", "Section", "write_report"]
 
@@ -52,37 +56,23 @@ _FAMILY_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class Section:
-    """One section of the report.
+@dataclass(frozen=True, repr=False)
+class ReportResult(Result):
+    """What :func:`write_report` wrote.
 
     Attributes
     ----------
-    id, title : str
-        Anchor (``<section id=...>``) and heading.
-    status : {"ok", "partial", "error"}
-        ``partial``: some figure could not be drawn; ``error``: the analysis
-        raised. The section says which and why.
-    note : str
-        What failed ("" when ok).
-    figures : tuple of str
-        Files written to ``assets/`` (PNG and SVG).
+    index : Path
+        The report's ``index.html``.
+    sections : tuple of Section
+        The sections written, in order.
+    unavailable : tuple of str
+        Analysis sections left out because their module is not installed.
     seconds : float
-        Time spent building the section.
+        Time spent writing the report.
     """
 
-    id: str
-    title: str
-    status: str = "ok"
-    note: str = ""
-    figures: tuple[str, ...] = ()
-    seconds: float = 0.0
-    body: str = field(default="", repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class ReportResult:
-    """What :func:`write_report` wrote."""
+    title: ClassVar[str] = "Report"
 
     index: Path
     sections: tuple[Section, ...]
@@ -90,7 +80,7 @@ class ReportResult:
     seconds: float
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per section: id, title, status, note, figures."""
+        """One row per section: id, title, status, note, figures, seconds."""
         return pd.DataFrame(
             [
                 {
@@ -102,99 +92,19 @@ class ReportResult:
                     "seconds": round(s.seconds, 2),
                 }
                 for s in self.sections
-            ]
+            ],
+            columns=["id", "title", "status", "note", "figures", "seconds"],
         )
 
-    def __repr__(self) -> str:
+    def _note(self) -> str:
         ok = sum(s.status == "ok" for s in self.sections)
-        return (
-            f"<ReportResult {self.index}: {ok}/{len(self.sections)} sections ok"
-            + (f", unavailable: {', '.join(self.unavailable)}" if self.unavailable else "")
-            + ">"
+        return f"{self.index}: {ok}/{len(self.sections)} sections ok" + (
+            f", unavailable: {', '.join(self.unavailable)}" if self.unavailable else ""
         )
-
-    def _repr_html_(self) -> str:
-        return f"<p>Report <code>{e(self.index)}</code></p>" + self.to_frame().to_html(
-            index=False, escape=True
-        )
-
-
-class _Context:
-    """What the section builders share: the data, computed once, and the asset writer."""
-
-    def __init__(
-        self,
-        snapshot: Snapshot,
-        G: LineageGraph,
-        assets: Path,
-        *,
-        relation: Any,
-        top_trees: int,
-        max_nodes: int,
-        table_rows: int,
-    ) -> None:
-        self.snapshot = snapshot
-        self.G = G
-        self.assets = assets
-        self.relation = relation
-        self.top_trees = top_trees
-        self.max_nodes = max_nodes
-        self.table_rows = table_rows
-        self._families: pd.DataFrame | None = None
-        self._summary: dict | None = None
-        self.written: list[str] = []
-        self.tree_links: dict[str, str] = {}
-
-    @property
-    def families(self) -> pd.DataFrame:
-        if self._families is None:
-            from hftree.families import family_stats
-
-            self._families = family_stats(self.G, relation=self.relation)
-        return self._families
-
-    @property
-    def summary(self) -> dict:
-        if self._summary is None:
-            from hftree.families.overview import snapshot_summary
-
-            self._summary = snapshot_summary(self.snapshot, self.G)
-        return self._summary
-
-    def write_text(self, name: str, text: str) -> str:
-        write_atomic(self.assets / name, text.encode("utf-8"))
-        self.written.append(name)
-        return f"assets/{name}"
-
-    def figure(
-        self,
-        name: str,
-        draw: Callable[[Axes], Any],
-        *,
-        caption: str,
-        size: tuple[float, float] = (7.0, 4.5),
-    ) -> tuple[str, list[str]]:
-        """Draw on a fresh matplotlib Figure (no pyplot state), save PNG + SVG, return HTML and files."""
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=size, layout="constrained")
-        ax = fig.add_subplot()
-        draw(ax)
-        files = []
-        for ext, dpi in (("png", 110), ("svg", 72)):
-            with atomic_path(self.assets / f"{name}.{ext}", suffix=f".{ext}") as tmp:
-                fig.savefig(tmp, format=ext, dpi=dpi)
-            files.append(f"{name}.{ext}")
-        self.written.extend(files)
-        html_ = (
-            f'<figure><img src="assets/{e(name)}.png" alt="{e(caption)}">'
-            f'<figcaption>{e(caption)} <a href="assets/{e(name)}.svg">SVG</a></figcaption></figure>'
-        )
-        return html_, files
 
 
 # --------------------------------------------------------------------------- core sections
-def _overview(ctx: _Context) -> Section:
+def _overview(ctx: Context) -> Section:
     s = ctx.summary
     rows = [
         ("models", s["models"], "records in the snapshot"),
@@ -253,7 +163,7 @@ _QUALITY_NOTES = {
 }
 
 
-def _quality(ctx: _Context) -> Section:
+def _quality(ctx: Context) -> Section:
     s = ctx.summary
     items = {**s["import_quality"], **s["graph_quality"]}
     rows = [(k, v, _QUALITY_NOTES.get(k, "")) for k, v in items.items()]
@@ -305,9 +215,7 @@ def _quality(ctx: _Context) -> Section:
     return Section("quality", "Data quality", body=body)
 
 
-def _families_section(ctx: _Context) -> Section:
-    from hftree.viz.figures import plot_family_sizes, plot_relation_mix
-
+def _families_section(ctx: Context) -> Section:
     fam = ctx.families
     csv = ctx.write_text("families.csv", fam.to_csv(index=False))
     cols = [c for c in _FAMILY_COLUMNS if c in fam]
@@ -341,9 +249,7 @@ def _families_section(ctx: _Context) -> Section:
     return Section("families", "Families", figures=tuple(figs), body=body)
 
 
-def _trees(ctx: _Context) -> Section:
-    from hftree.viz.tree import tree_html
-
+def _trees(ctx: Context) -> Section:
     fam = ctx.families
     roots = fam["root"].head(ctx.top_trees).astype(str).tolist()
     if not roots:
@@ -359,8 +265,7 @@ def _trees(ctx: _Context) -> Section:
         pg = tree_html(
             ctx.G, root, relation=ctx.relation, max_nodes=ctx.max_nodes, cards=ctx.snapshot.cards
         )
-        write_atomic(ctx.assets / Path(href).name, pg.html.encode("utf-8"))
-        ctx.written.append(Path(href).name)
+        ctx.write_text(Path(href).name, pg.html)
         label = f"{i}. {root} ({pg.models - 1:,} descendants" + (
             f", {pg.collapsed:,} folded)" if pg.collapsed else ")"
         )
@@ -378,16 +283,12 @@ def _trees(ctx: _Context) -> Section:
     return Section("trees", "Family trees", body=body)
 
 
-def _given(ctx: _Context, *, sid: str, title: str, result: Any, build: Callable[..., Section]) -> Section:
-    return build(ctx, sid, title, result)
-
-
 # --------------------------------------------------------------------------- driver
 def write_report(
     snapshot: Snapshot,
     out_dir: str | os.PathLike[str],
     *,
-    relation: str | list[str] | tuple[str, ...] | None = None,
+    relation: Rel = None,
     top_trees: int = 5,
     max_nodes: int = 2000,
     table_rows: int = 500,
@@ -439,29 +340,25 @@ def write_report(
 
     Raises
     ------
-    ValueError
-        ``top_trees``, ``max_nodes`` or ``table_rows`` out of range.
+    ParameterError
+        ``top_trees``, ``max_nodes`` or ``table_rows`` is not a whole number in range, or
+        ``relation`` names an unknown relation.
     """
-    from hftree.lineage import LineageGraph
-    from hftree.report.analyses import ANALYSES, result_section
-
     for name, value, lo in (
         ("top_trees", top_trees, 0),
         ("max_nodes", max_nodes, 1),
         ("table_rows", table_rows, 1),
     ):
-        if not isinstance(value, int | np.integer) or value < lo:
-            raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < lo:
+            raise ParameterError(name, f"a whole number >= {lo}", value)
     t0 = time.perf_counter()
     out = Path(out_dir)
     assets = out / "assets"
     assets.mkdir(parents=True, exist_ok=True)
     if graph is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            graph = LineageGraph.from_snapshot(snapshot)
+        graph = LineageGraph.from_snapshot(snapshot, warn=False)
     G = graph
-    ctx = _Context(
+    ctx = Context(
         snapshot,
         G,
         assets,
@@ -477,17 +374,17 @@ def write_report(
 
     sections: list[Section] = []
     unavailable: list[str] = []
-    builders: list[tuple[str, str, Callable[[_Context], Section]]] = [
+    builders: list[tuple[str, str, Callable[[Context], Section]]] = [
         ("overview", "Overview", _overview),
         ("quality", "Data quality", _quality),
         ("families", "Families", _families_section),
         ("trees", "Family trees", _trees),
     ]
     if analyses:
-        builders += [(a.id, a.title, a.build) for a in ANALYSES]
+        builders += [(a.id, a.title, a.build) for a in report_analyses.ANALYSES]
     for i, (name, res) in enumerate((results or {}).items(), 1):
-        builders.append((f"result-{i}", str(name), functools.partial(_given, sid=f"result-{i}", title=str(name),
-                                                                      result=res, build=result_section)))
+        given = functools.partial(report_analyses.result_section, sid=f"result-{i}", title=str(name), result=res)
+        builders.append((f"result-{i}", str(name), given))
     for sid, stitle, build in builders:
         t1 = time.perf_counter()
         try:
@@ -540,6 +437,6 @@ def write_report(
             nav=nav,
             body=body,
             footer=footer,
-        ).encode("utf-8"),
+        ),
     )
     return ReportResult(index, tuple(sections), tuple(unavailable), seconds)

@@ -1,8 +1,8 @@
 """Static figures (matplotlib): family sizes, relation mix, and the other analyses' plots.
 
-Every function draws on ``ax`` (a new figure's axes when ``None``) and returns
-the :class:`matplotlib.axes.Axes`; matplotlib is imported only when a function
-is called. Save with ``ax.figure.savefig("fig.png")`` (or ``.svg``).
+Every function draws on ``ax`` (a new figure's axes when ``None``, from
+:func:`hftree._plotting.axes_or_new`) and returns the :class:`matplotlib.axes.Axes`;
+matplotlib is imported only when a function draws. Save with ``ax.figure.savefig("fig.png")`` (or ``.svg``).
 
 The plots of the analyses (inheritance, drift, adoption, ecosystem, data
 kernels) belong to their result objects (``result.plot(ax=None)``);
@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from hftree._plotting import axes_or_new
+from hftree.errors import ParameterError, UsageError
+from hftree.lineage.graph import LineageGraph, Rel
 from hftree.schema import RELATIONS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-    from hftree.lineage.graph import LineageGraph
 
 __all__ = [
     "family_size_ccdf",
@@ -45,43 +46,31 @@ _REL_COLORS = {
 }
 
 
-def _axes(ax: Axes | None) -> Axes:
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=(6, 4))
-    return ax
-
-
-def _sizes(data: Any, relation: Any = None) -> np.ndarray:
+def _sizes(data: Any, relation: Rel = None) -> np.ndarray:
     """Family sizes (descendants per root) from a graph, a family table or numbers."""
-    from hftree.lineage.graph import LineageGraph
-
     if isinstance(data, LineageGraph):
-        from hftree.families import family_members
-
-        mem = family_members(data, relation=relation)
+        mem = data.members(relation=relation)
         return np.bincount(mem.root, minlength=data.n_nodes)[mem.roots].astype(np.int64)
     if relation is not None:
-        raise ValueError("relation= needs a LineageGraph (a family table is already restricted)")
+        raise UsageError("relation= needs a LineageGraph (a family table is already restricted)")
     if isinstance(data, pd.DataFrame):
         if "descendants" not in data:
-            raise ValueError(
-                "expected a family table with a 'descendants' column (hftree.families.family_stats), "
-                f"got columns {list(data.columns)[:8]}"
+            raise ParameterError(
+                "data", "a family table with a 'descendants' column (hftree.families.family_stats)",
+                list(data.columns)[:8],
             )
         data = data["descendants"]
     s = np.asarray(data, dtype=np.float64).ravel()
     if np.isnan(s).any() or (s < 0).any():
-        raise ValueError("family sizes must be non-negative numbers without missing values")
+        raise ParameterError("data", "family sizes: non-negative numbers without missing values",
+                             f"{int(np.isnan(s).sum())} missing, {int((s < 0).sum())} negative")
     return s.astype(np.int64)
 
 
 def family_size_ccdf(
     data: LineageGraph | pd.DataFrame | Sequence[int] | np.ndarray,
     *,
-    relation: str | Sequence[str] | None = None,
+    relation: Rel = None,
 ) -> pd.DataFrame:
     """Complementary cumulative distribution of family sizes: the share of
     families with at least ``size`` descendants, at every observed size.
@@ -142,11 +131,9 @@ def plot_family_sizes(
     -------
     matplotlib.axes.Axes
     """
-    from hftree.lineage.graph import LineageGraph
-
-    ax = _axes(ax)
     if by_relation and not isinstance(data, LineageGraph):
-        raise ValueError("by_relation=True needs a LineageGraph")
+        raise UsageError("by_relation=True needs a LineageGraph")
+    ax = axes_or_new(ax)
     curves: list[tuple[str, str | None, str]] = [(label or "all relations", None, "#111827")]
     if by_relation:
         curves += [(r, r, _REL_COLORS[r]) for r in RELATIONS]
@@ -202,11 +189,10 @@ def relation_mix(families: pd.DataFrame, *, top: int = 15) -> pd.DataFrame:
     cols = [f"n_{r}" for r in RELATIONS]
     missing = [c for c in ["root", "descendants", *cols] if c not in families]
     if missing:
-        raise ValueError(
-            f"expected a family table (hftree.families.family_stats); missing columns {missing}"
-        )
-    if top < 1:
-        raise ValueError(f"top must be at least 1, got {top}")
+        raise ParameterError("families", "a family table (hftree.families.family_stats)",
+                             f"a table missing columns {missing}")
+    if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
+        raise ParameterError("top", "a whole number >= 1", top)
     head = families.sort_values(["descendants", "root"], ascending=[False, True]).head(top)
     counts = pd.concat(
         [
@@ -231,7 +217,7 @@ def plot_relation_mix(families: pd.DataFrame, *, top: int = 15, ax: Axes | None 
     matplotlib.axes.Axes
     """
     mix = relation_mix(families, top=top)
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     y = np.arange(len(mix))[::-1]
     left = np.zeros(len(mix))
     for r in RELATIONS:
@@ -277,7 +263,7 @@ def plot_result(
     method = getattr(result, name, None)
     if not callable(method):
         raise TypeError(f"{type(result).__name__} has no {name}() method to draw it")
-    return method(ax=_axes(ax), **kwargs)
+    return method(ax=axes_or_new(ax), **kwargs)
 
 
 def plot_adoption_fits(fits: Any, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
@@ -301,7 +287,7 @@ def plot_mutation_rates(rates: Any, *, ax: Axes | None = None) -> Axes:
     wide = rates.wide() if callable(getattr(rates, "wide", None)) else rates
     if not isinstance(wide, pd.DataFrame):
         raise TypeError(f"expected MutationRates or a trait x relation DataFrame, got {type(rates).__name__}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     cols = [c for c in wide.columns if c in _REL_COLORS or c == "all"]
     x = np.arange(len(wide))
     w = 0.8 / max(len(cols), 1)

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from hftree.errors import ParameterError
 from hftree.ingest import import_sources
 from hftree.report import CORE_SECTIONS, write_report
 from hftree.report import analyses as report_analyses
@@ -62,6 +63,29 @@ def test_core_sections_and_assets(report):
     assert table.count("<tr>") == 1 + 2 and 'data-num="1"' in table
     assert 'href="assets/tree-1.html" class="tv"' in table
     assert "6 models, 4 lineage edges, 2 families" in html_
+
+
+def test_report_result_follows_the_result_protocol(report):
+    import dataclasses
+
+    import pandas as pd
+
+    frame = report.to_frame()
+    assert isinstance(report.summary, pd.DataFrame) and frame.equals(report.summary)
+    assert frame["id"].tolist() == list(CORE_SECTIONS) and (frame["status"] == "ok").all()
+    assert f"{report.index}: 4/4 sections ok" in repr(report)
+    assert "<table>" in report._repr_html_() and "overview" in report._repr_html_()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        report.seconds = 0.0
+
+
+def test_page_comes_from_the_template_files(report):
+    from hftree.viz._templates import template
+
+    html_ = report.index.read_text(encoding="utf-8")
+    for name in ("report.css", "report.js"):
+        assert html_.count(template("hftree.report", name)) == 1, name
+    assert "{{" not in html_  # every placeholder filled
 
 
 def test_numbers_come_from_the_snapshot(report, snapshot):
@@ -158,10 +182,14 @@ def test_results_become_sections(snapshot, tmp_path):
 
 
 def test_bad_arguments(snapshot, tmp_path):
-    with pytest.raises(ValueError, match="top_trees must be an integer >= 0, got -1"):
+    with pytest.raises(ParameterError, match="top_trees: expected a whole number >= 0, got -1"):
         write_report(snapshot, tmp_path, top_trees=-1)
-    with pytest.raises(ValueError, match="max_nodes must be an integer >= 1, got 0"):
+    with pytest.raises(ParameterError, match="max_nodes: expected a whole number >= 1, got 0"):
         write_report(snapshot, tmp_path, max_nodes=0)
+    with pytest.raises(ParameterError, match="table_rows: expected a whole number >= 1, got True"):
+        write_report(snapshot, tmp_path, table_rows=True)
+    with pytest.raises(ParameterError, match="relation"):
+        write_report(snapshot, tmp_path, relation="fork")
 
 
 def test_cli_report(snapshot, tmp_path, capsys):

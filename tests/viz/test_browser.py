@@ -120,9 +120,9 @@ def smol(shared):
     from hftree.ingest import import_sources
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # the dump's data-quality notes are not under test here
         snap = import_sources([shared / "smollm2-tree" / "models.jsonl.gz"])
-        return LineageGraph.from_snapshot(snap)
+    return LineageGraph.from_snapshot(snap, warn=False)
 
 
 def test_smollm2_tree_renders_searches_and_filters(smol, page, tmp_path):

@@ -8,6 +8,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from hftree.datasets import toy_graph
+from hftree.errors import ParameterError, UsageError
 from hftree.families import family_stats
 from hftree.viz.figures import (
     family_size_ccdf,
@@ -39,11 +40,11 @@ def test_ccdf_same_from_graph_and_table():
 
 
 def test_ccdf_errors():
-    with pytest.raises(ValueError, match="needs a LineageGraph"):
+    with pytest.raises(UsageError, match="needs a LineageGraph"):
         family_size_ccdf([1, 2], relation="finetune")
-    with pytest.raises(ValueError, match="'descendants' column"):
+    with pytest.raises(ParameterError, match="'descendants' column"):
         family_size_ccdf(pd.DataFrame({"x": [1]}))
-    with pytest.raises(ValueError, match="non-negative numbers without missing values"):
+    with pytest.raises(ParameterError, match="without missing values, got '0 missing, 1 negative'"):
         family_size_ccdf([1, -2])
 
 
@@ -54,7 +55,7 @@ def test_plot_family_sizes():
     assert labels[0] == "all relations (2 families)" and any(
         lb.startswith("merge") for lb in labels
     )
-    with pytest.raises(ValueError, match="by_relation=True needs a LineageGraph"):
+    with pytest.raises(UsageError, match="by_relation=True needs a LineageGraph"):
         plot_family_sizes([1, 2], ax=_ax(), by_relation=True)
 
 
@@ -76,9 +77,9 @@ def test_relation_mix_shares():
     rel = ["finetune", "adapter", "quantized", "merge", "unknown"]
     assert np.allclose(mix[rel].sum(axis=1), 1.0)
     assert mix.loc["org/base", "adapter"] == pytest.approx(0.2)
-    with pytest.raises(ValueError, match="missing columns"):
+    with pytest.raises(ParameterError, match="missing columns"):
         relation_mix(fam.drop(columns="n_merge"))
-    with pytest.raises(ValueError, match="top must be at least 1"):
+    with pytest.raises(ParameterError, match="top: expected a whole number >= 1, got 0"):
         relation_mix(fam, top=0)
 
 

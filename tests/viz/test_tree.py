@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 
+import numpy as np
 import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hftree.datasets import toy_graph
+from hftree.errors import ModelNotFoundError, ParameterError
 from hftree.lineage import LineageGraph
-from hftree.viz.tree import tree_html
+from hftree.lineage.queries import descendants
+from hftree.schema import RELATIONS
+from hftree.viz.tree import COLOR_BY, RELATION_COLORS, tree_html
 
 
 def _page_data(page_html: str) -> dict:
@@ -74,20 +82,6 @@ def test_large_family_is_folded():
     assert any(x["label"] == "+402 quantized" for x in nodes)
     kept = {x["mid"] for x in nodes if x["mid"]}
     assert "u/m499" in kept and "u/m0" not in kept  # most downloaded kept
-
-
-# --------------------------------------------------------------------------- added with issue 5
-import argparse  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from hftree.errors import ModelNotFoundError  # noqa: E402
-from hftree.lineage.queries import descendants  # noqa: E402
-from hftree.schema import RELATIONS  # noqa: E402
-from hftree.viz.tree import COLOR_BY, RELATION_COLORS  # noqa: E402
 
 
 def _tree(parents: list[int], rels: list[str], downloads: list[int] | None = None) -> LineageGraph:
@@ -227,15 +221,15 @@ def test_budget_is_never_exceeded(seeds, max_nodes, keep_by):
 
 def test_bad_arguments_raise():
     G = toy_graph()
-    with pytest.raises(
-        ValueError, match="color_by='size' is not supported; choose one of relation"
-    ):
+    with pytest.raises(ParameterError, match="color_by: expected one of relation, license, task, author, got 'size'"):
         tree_html(G, "org/base", color_by="size")
-    with pytest.raises(ValueError, match="keep_by='likes' is not supported"):
+    with pytest.raises(ParameterError, match="keep_by: expected one of downloads, descendants, got 'likes'"):
         tree_html(G, "org/base", keep_by="likes")
-    with pytest.raises(ValueError, match="max_nodes must be a positive integer"):
-        tree_html(G, "org/base", max_nodes=0)
-    with pytest.raises(ValueError, match=r"relation.*'fork'"):
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ParameterError, match="max_nodes: expected a whole number >= 1") as info:
+            tree_html(G, "org/base", max_nodes=bad)
+        assert (info.value.parameter, info.value.got) == ("max_nodes", bad)
+    with pytest.raises(ParameterError, match=r"relation.*'fork'"):
         tree_html(G, "org/base", relation="fork")
     with pytest.raises(ModelNotFoundError, match="did you mean 'org/base'"):
         tree_html(G, "org/BASE")
@@ -249,6 +243,25 @@ def test_save_and_notebook_display(tmp_path):
     frame = page._repr_html_()
     assert frame.startswith("<iframe srcdoc=") and "<script>" not in frame
     assert "6 nodes, 6 edges, 0 collapsed" in repr(page)
+
+
+def test_page_is_the_template_files_filled_in():
+    from hftree.viz._templates import fill, template
+
+    # a Hub string that looks like a placeholder stays data: filling is one pass
+    models = pd.DataFrame({"id": ["org/base", "u/{{data}}"], "license": ["{{css}}", None]})
+    edges = pd.DataFrame({"parent": ["org/base"], "child": ["u/{{data}}"], "relation": ["finetune"]})
+    page = tree_html(LineageGraph.from_tables(models, edges), "org/base", title="{{tree_js}}").html
+    d = _page_data(page)
+    assert d["ids"] == ["org/base", "u/{{data}}"] and "<title>{{tree_js}}</title>" in page
+    # every template file reaches the page, each once
+    for name in ("tree.css", "tree.js"):
+        assert page.count(template("hftree.viz", name)) == 1, name
+    assert "{{" not in template("hftree.viz", "tree.js") + template("hftree.viz", "tree.css")
+    with pytest.raises(KeyError, match=r"placeholders without a value: \['b'\]"):
+        fill("{{a}}{{b}}", a=1)
+    with pytest.raises(KeyError, match=r"the template does not have: \['c'\]"):
+        fill("{{a}}", a=1, c=2)
 
 
 def test_page_requests_nothing():
@@ -323,5 +336,5 @@ def test_tags_and_card_snippets_reach_the_side_panel_data():
     assert len(d["card"][1]) == 280 and d["card"][1].endswith("…")
     assert "<script>alert(1)" not in page.html  # escaped in the JSON
     assert _page_data(tree_html(G, "org/base", cards={"me/ft": "hi"}).html)["card"] == ["", "hi"]
-    with pytest.raises(ValueError, match="cards must have columns 'id' and 'card'"):
+    with pytest.raises(ParameterError, match="cards: expected a table with columns 'id' and 'card', got \\['id'\\]"):
         tree_html(G, "org/base", cards=pd.DataFrame({"id": ["me/ft"]}))

@@ -1,0 +1,183 @@
+"""What the report's section builders share: the :class:`Section` record, the build
+:class:`Context` (data computed once, the asset writer) and :class:`Figures`.
+
+:mod:`hftree.report.build` (the core sections and the driver) and
+:mod:`hftree.report.analyses` (one section per analysis) both import this
+module and not each other's internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from hftree._atomic import atomic_path, write_atomic
+from hftree.families import family_stats
+from hftree.families.overview import snapshot_summary
+from hftree.lineage.graph import LineageGraph, Rel
+from hftree.report._html import e, sortable_table
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from hftree.ingest import Snapshot
+
+__all__ = ["Context", "Figures", "Section", "frame_table", "short_repr"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the report.
+
+    Attributes
+    ----------
+    id, title : str
+        Anchor (``<section id=...>``) and heading.
+    status : {"ok", "partial", "error"}
+        ``partial``: some figure could not be drawn; ``error``: the analysis
+        raised. The section says which and why.
+    note : str
+        What failed ("" when ok).
+    figures : tuple of str
+        Files written to ``assets/`` (PNG and SVG).
+    seconds : float
+        Time spent building the section.
+    """
+
+    id: str
+    title: str
+    status: str = "ok"
+    note: str = ""
+    figures: tuple[str, ...] = ()
+    seconds: float = 0.0
+    body: str = field(default="", repr=False, compare=False)
+
+
+class Context:
+    """What the section builders share: the data, computed once, and the asset writer."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        G: LineageGraph,
+        assets: Path,
+        *,
+        relation: Rel,
+        top_trees: int,
+        max_nodes: int,
+        table_rows: int,
+    ) -> None:
+        self.snapshot = snapshot
+        self.G = G
+        self.assets = assets
+        self.relation = relation
+        self.top_trees = top_trees
+        self.max_nodes = max_nodes
+        self.table_rows = table_rows
+        self._families: pd.DataFrame | None = None
+        self._summary: dict[str, Any] | None = None
+        self.written: list[str] = []
+        self.tree_links: dict[str, str] = {}
+
+    @property
+    def families(self) -> pd.DataFrame:
+        """The family table of the graph (:func:`hftree.families.family_stats`), computed once."""
+        if self._families is None:
+            self._families = family_stats(self.G, relation=self.relation)
+        return self._families
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The snapshot's overview counts (:func:`hftree.families.overview.snapshot_summary`)."""
+        if self._summary is None:
+            self._summary = snapshot_summary(self.snapshot, self.G)
+        return self._summary
+
+    def write_text(self, name: str, text: str) -> str:
+        """Write ``assets/<name>`` (atomically); returns its href."""
+        write_atomic(self.assets / name, text)
+        self.written.append(name)
+        return f"assets/{name}"
+
+    def figure(
+        self,
+        name: str,
+        draw: Callable[[Axes], Any],
+        *,
+        caption: str,
+        size: tuple[float, float] = (7.0, 4.5),
+    ) -> tuple[str, list[str]]:
+        """Draw on a fresh matplotlib Figure (no pyplot state), save PNG + SVG, return HTML and files."""
+        fig = Figure(figsize=size, layout="constrained")
+        draw(fig.add_subplot())
+        files = []
+        for ext, dpi in (("png", 110), ("svg", 72)):
+            with atomic_path(self.assets / f"{name}.{ext}", suffix=f".{ext}") as tmp:
+                fig.savefig(tmp, format=ext, dpi=dpi)
+            files.append(f"{name}.{ext}")
+        self.written.extend(files)
+        html_ = (
+            f'<figure><img src="assets/{e(name)}.png" alt="{e(caption)}">'
+            f'<figcaption>{e(caption)} <a href="assets/{e(name)}.svg">SVG</a></figcaption></figure>'
+        )
+        return html_, files
+
+
+class Figures:
+    """Collects a section's figures; a failing figure becomes a note, not an exception."""
+
+    def __init__(self, ctx: Context, prefix: str) -> None:
+        self.ctx, self.prefix = ctx, prefix
+        self.html: list[str] = []
+        self.files: list[str] = []
+        self.errors: list[str] = []
+
+    def add(
+        self,
+        name: str,
+        draw: Callable[[Any], Any],
+        caption: str,
+        size: tuple[float, float] = (7.0, 4.5),
+    ) -> None:
+        """Draw figure ``<prefix>-<name>``; on failure remember why and carry on."""
+        try:
+            h, f = self.ctx.figure(f"{self.prefix}-{name}", draw, caption=caption, size=size)
+        except Exception as exc:  # one figure failing must not lose its section
+            self.errors.append(f"figure {name!r}: {type(exc).__name__}: {exc}")
+            return
+        self.html.append(h)
+        self.files.extend(f)
+
+    def section(self, sid: str, title: str, body: str) -> Section:
+        """The section: ``body``, a note per failed figure, then the figures drawn."""
+        notes = "".join(f'<p class="err">Not drawn: {e(err)}</p>' for err in self.errors)
+        return Section(
+            sid,
+            title,
+            status="partial" if self.errors else "ok",
+            note="; ".join(self.errors),
+            figures=tuple(self.files),
+            body=body + notes + f'<div class="grid">{"".join(self.html)}</div>',
+        )
+
+
+def frame_table(frame: pd.DataFrame, table_id: str, rows: int = 50) -> str:
+    """The first ``rows`` rows of ``frame`` (its index as columns) as a sortable, escaped table."""
+    frame = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
+    head = frame.head(rows).set_axis([str(c) for c in frame.columns], axis=1)  # a copy: the caller's frame stays
+    return sortable_table(head, table_id=table_id)
+
+
+def short_repr(obj: Any, n: int = 400) -> str:
+    """``repr(obj)`` on one line, at most ``n`` characters.
+
+    >>> short_repr("a\\n b" * 3, n=8)
+    "'a\\\\n ba…"
+    """
+    text = " ".join(repr(obj).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
