@@ -138,7 +138,7 @@ def _irregular(src: Path, n_odd: int, res: dict) -> None:
     Python reader alone (what a single odd record used to cost), in the same run."""
     import orjson
 
-    from hftree.ingest.jsonl import _open
+    from hftree.ingest.jsonl import open_jsonl
 
     odd = src.with_name(src.name.replace(".jsonl.gz", f"-odd{n_odd}.jsonl.gz"))
     if not odd.exists():
@@ -146,7 +146,7 @@ def _irregular(src: Path, n_odd: int, res: dict) -> None:
 
         every = max(1, res["models"] // n_odd)
         tmp = odd.with_suffix(".tmp")
-        with _open(src) as fin, igzip.open(tmp, "wb", compresslevel=1) as fout:
+        with open_jsonl(src) as fin, igzip.open(tmp, "wb", compresslevel=1) as fout:
             for i, line in enumerate(fin):
                 if i % every == every // 2:
                     rec = orjson.loads(line)

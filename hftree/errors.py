@@ -23,6 +23,7 @@ __all__ = [
     "OrderingError",
     "ParameterError",
     "SnapshotError",
+    "TrackStoreError",
     "TraitError",
     "UsageError",
 ]
@@ -64,6 +65,10 @@ class InputFormatError(HftreeError, ValueError):
 
 class SnapshotError(HftreeError, ValueError):
     """A snapshot directory is missing, incomplete or of an unknown schema version."""
+
+
+class TrackStoreError(SnapshotError):
+    """A download-tracking store is damaged, in use by another run, or not a track store."""
 
 
 class ModelNotFoundError(HftreeError, LookupError):

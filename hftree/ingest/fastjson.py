@@ -35,11 +35,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hftree.ingest.records import _KNOWN_KEYS, _RELATION_SYNONYMS, Issues, Raw, _string_layout, assemble
+from hftree._progress import progress_bar, show_progress
+from hftree.ingest.columns import Issues, Raw, assemble, string_layout
+from hftree.ingest.records import KNOWN_KEYS, RELATION_SYNONYMS
 
 __all__ = ["available", "read_jsonl_duckdb"]
 
-_PATCH = "{" + ",".join(f'"{k}":null' for k in sorted(_KNOWN_KEYS)) + "}"
+_PATCH = "{" + ",".join(f'"{k}":null' for k in sorted(KNOWN_KEYS)) + "}"
 
 
 def available() -> bool:
@@ -193,11 +195,11 @@ def _sample_shapes(path: Path) -> list[tuple[str, ...]]:
 
     import orjson
 
-    from hftree.ingest.jsonl import _open
+    from hftree.ingest.jsonl import open_jsonl
 
     counts: dict[tuple[str, ...], int] = {}
     try:
-        with _open(path) as fh:
+        with open_jsonl(path) as fh:
             for line in itertools.islice(fh, _SAMPLE_LINES):
                 try:
                     rec = orjson.loads(line)
@@ -220,12 +222,12 @@ def _plan_shapes(samples: list[tuple[str, ...]]) -> tuple[list[str], list[tuple[
     """
     if not samples:
         return [], []
-    unknown = [k for k in samples[0] if k not in _KNOWN_KEYS]
+    unknown = [k for k in samples[0] if k not in KNOWN_KEYS]
     folded = [k.casefold() for k in unknown]
     if len(unknown) > _MAX_UNKNOWN or len(set(folded)) != len(folded) \
             or set(folded) & {k.casefold() for k in _COLUMNS}:
         unknown = []
-    covered = [s for s in samples if [k for k in s if k not in _KNOWN_KEYS] == unknown]
+    covered = [s for s in samples if [k for k in s if k not in KNOWN_KEYS] == unknown]
     return unknown, covered
 
 
@@ -268,7 +270,7 @@ def _relations(rel: pa.Array, ids: pa.Array, issues: Issues) -> tuple[np.ndarray
     keep_r, keep_v = [], []
     for r, name, orig, mid in zip(rows.tolist(), names, rel.filter(sel).to_pylist(),
                                   ids.filter(sel).to_pylist(), strict=True):
-        norm = _RELATION_SYNONYMS.get(name)
+        norm = RELATION_SYNONYMS.get(name)
         if norm is None:
             issues.bad_fields.append(f"{mid}: cardData.base_model_relation: unknown value {orig!r} ignored")
         else:
@@ -277,7 +279,9 @@ def _relations(rel: pa.Array, ids: pa.Array, issues: Issues) -> tuple[np.ndarray
     return np.array(keep_r, dtype=np.int64), np.array(keep_v, dtype=object)
 
 
-def read_jsonl_duckdb(path: str | os.PathLike[str], *, progress: bool = False) -> tuple[pa.Table, pa.Table, Issues]:
+def read_jsonl_duckdb(
+    path: str | os.PathLike[str], *, progress: bool | None = None
+) -> tuple[pa.Table, pa.Table, Issues]:
     """Read a JSON Lines file of Hub records with DuckDB (see the module docstring).
 
     Irregular records (a field of an unexpected JSON type, a snake_case dump, ...)
@@ -294,7 +298,7 @@ def read_jsonl_duckdb(path: str | os.PathLike[str], *, progress: bool = False) -
     escaped = str(path).replace("'", "''")
     comp = "gzip" if gz else "none"
 
-    bar = _Progress(path.name) if progress else None
+    bar = _Progress(path.name) if show_progress(progress) else None
 
     def run(sql: str, share: float = 0.0) -> pa.Table:
         con = duckdb.connect()
@@ -388,7 +392,7 @@ def _regular(b: pa.RecordBatch) -> np.ndarray:
     text_len = text.fill_null(0).to_numpy()
     offs = tags.offsets.to_numpy().astype(np.int64)
     k = np.diff(offs)
-    voffs, _ = _string_layout(tags.values)
+    voffs, _ = string_layout(tags.values)
     nbytes = voffs[offs[1:]].astype(np.int64) - voffs[offs[:-1]]
     expect = np.where(k > 0, nbytes + 3 * k + 1, 2)
     listed = tags.is_valid().to_numpy(zero_copy_only=False)
@@ -404,10 +408,8 @@ class _Progress:
     """A progress bar (stderr) fed by DuckDB's progress of the running scan."""
 
     def __init__(self, name: str) -> None:
-        from tqdm.auto import tqdm
-
-        self._bar = tqdm(total=100, desc=f"reading {name}", unit="%", leave=False,
-                         bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]")
+        self._bar = progress_bar(True, desc=f"reading {name}", total=100, unit="%",
+                                 bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]")
 
     def to(self, fraction: float) -> None:
         step = round(100 * fraction - self._bar.n, 1)

@@ -21,8 +21,9 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hftree._progress import progress_bar, show_progress
 from hftree.errors import InputFormatError
-from hftree.ingest.records import Issues, RecordBatcher
+from hftree.ingest.records import Issues, RecordBatcher, check_on_error
 
 __all__ = ["read_jsonl"]
 
@@ -30,7 +31,8 @@ _BLOCK = 16 << 20  # bytes of decompressed text per work unit
 _PARALLEL_MIN = 32 << 20  # smaller inputs are parsed in-process
 
 
-def _open(path: Path) -> IO[bytes]:
+def open_jsonl(path: Path) -> IO[bytes]:
+    """The file for reading bytes, decompressed if it is gzip (told by its first bytes, not its name)."""
     with open(path, "rb") as fh:
         magic = fh.read(2)
     if magic != b"\x1f\x8b":
@@ -100,7 +102,7 @@ def read_jsonl(
     *,
     on_error: str = "raise",
     workers: int | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> tuple[pa.Table, pa.Table, Issues, int]:
     """Read one JSON Lines file (``.gz`` or plain) of model records.
 
@@ -114,8 +116,8 @@ def read_jsonl(
         ``"skip"`` skips such lines and counts them in the returned issues.
     workers : int, optional
         Worker processes (default: the number of CPUs, 1 for small files).
-    progress : bool
-        Show a progress bar on stderr.
+    progress : bool, optional
+        Show a progress bar on stderr; default: when stderr is a terminal.
 
     Returns
     -------
@@ -129,16 +131,16 @@ def read_jsonl(
         Number of lines read.
     """
     path = Path(path)
-    if on_error not in ("raise", "skip"):
-        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    check_on_error(on_error)
     size = path.stat().st_size
     if size == 0:
         raise InputFormatError("file is empty; expected one JSON model record per line", path=str(path))
     source = str(path)
     workers = workers or (os.cpu_count() or 1)
-    bar = _bar(size, path.name) if progress else None
+    bar = progress_bar(True, desc=f"reading {path.name}", total=size, unit="B", unit_scale=True) \
+        if show_progress(progress) else None
     results: list[tuple[pa.RecordBatch, pa.RecordBatch, Issues]] = []
-    with _open(path) as fh:
+    with open_jsonl(path) as fh:
         raw = getattr(fh, "fileobj", None) or getattr(fh, "_buffer", None) or fh
         if workers <= 1 or size < _PARALLEL_MIN:
             for block, first in _blocks(path, fh):
@@ -197,7 +199,7 @@ def lines_of_records(path: str | os.PathLike[str], positions: np.ndarray) -> tup
     out_lines: list[int] = []
     k = 0  # next wanted position
     rec = 0  # records before the current block
-    with _open(path) as fh:
+    with open_jsonl(path) as fh:
         for block, first in _blocks(path, fh):
             if k == len(wanted):
                 break
@@ -221,12 +223,6 @@ def lines_of_records(path: str | os.PathLike[str], positions: np.ndarray) -> tup
             k = stop
             rec += len(lines)
     return out, out_lines
-
-
-def _bar(total: int, name: str):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="B", unit_scale=True, desc=f"reading {name}", leave=False)
 
 
 def _tick(bar, raw) -> None:

@@ -30,9 +30,9 @@ import pyarrow.parquet as pq
 from hftree._hashing import has_duplicates
 from hftree._memory import bulk_allocations
 from hftree._version import __version__
-from hftree.errors import DataQualityWarning, InputFormatError, SnapshotError
-from hftree.ingest.jsonl import _open, read_jsonl
-from hftree.ingest.records import Issues
+from hftree.errors import DataQualityWarning, InputFormatError, ParameterError, SnapshotError
+from hftree.ingest.jsonl import open_jsonl, read_jsonl
+from hftree.ingest.records import Issues, check_on_error
 from hftree.ingest.tables import (
     card_features,
     card_lineage,
@@ -128,7 +128,7 @@ def detect_kind(path: str | os.PathLike[str]) -> str:
     name = path.name.lower()
     if name.endswith((".jsonl", ".jsonl.gz", ".json", ".json.gz", ".ndjson", ".ndjson.gz")):
         try:
-            with _open(path) as fh:
+            with open_jsonl(path) as fh:
                 first = fh.readline(1 << 20)
         except (EOFError, OSError):
             return "models"  # the reader reports the corruption with file and line
@@ -168,7 +168,7 @@ def import_sources(
     child_col: str | None = None,
     relation_col: str | None = None,
     snapshot_time: str | pd.Timestamp | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> Snapshot:
     """Read and normalise Hub metadata into a :class:`Snapshot`.
 
@@ -186,10 +186,18 @@ def import_sources(
         Column names of edge lists, when not ``parent/child/relation`` or
         ``source/target/edge``.
     snapshot_time : str or Timestamp, optional
-        When the data was taken; default: the latest ``last_modified`` or
-        ``created_at`` in the data.
-    progress : bool
-        Progress bars on stderr.
+        When the data was taken (an ISO 8601 date or timestamp; UTC unless it
+        says otherwise); default: the latest ``last_modified`` or ``created_at``
+        in the data.
+    progress : bool, optional
+        Progress bars on stderr; default: when stderr is a terminal.
+
+    Raises
+    ------
+    ParameterError
+        ``snapshot_time`` is not a date or timestamp, or ``on_error`` is unknown.
+    InputFormatError
+        A file is malformed (with ``on_error="raise"``), or there is nothing to import.
 
     Notes
     -----
@@ -201,6 +209,8 @@ def import_sources(
       Trainer's "fine-tuned version of [X](https://huggingface.co/X)" line gets
       an edge from X (relation ``finetune``, source ``card_text``).
     """
+    check_on_error(on_error)
+    snap_time = None if snapshot_time is None else _snapshot_time(snapshot_time)  # checked before the work
     model_tables: list[pa.Table] = []
     edge_tables: list[pa.Table] = []
     card_tables: list[pa.Table] = []
@@ -270,12 +280,9 @@ def import_sources(
             edges_t = pa.concat_tables([edges_t, from_text])
     edges_df = to_pandas(edges_t)
 
-    if snapshot_time is None:
+    if snap_time is None:
         latest = pd.concat([models["last_modified"], models["created_at"]]).max()
         snap_time = latest if pd.notna(latest) else pd.Timestamp.now(tz="UTC")
-    else:
-        snap_time = pd.Timestamp(snapshot_time)
-        snap_time = snap_time.tz_localize("UTC") if snap_time.tzinfo is None else snap_time.tz_convert("UTC")
 
     dq: dict[str, Any] = {
         "duplicate_ids_dropped": n_dupes,
@@ -314,7 +321,28 @@ def import_sources(
     return snap
 
 
-def _read_jsonl_fastest(path: Path, *, on_error: str, progress: bool) -> tuple[pa.Table, pa.Table, Issues]:
+def _snapshot_time(value: str | pd.Timestamp) -> pd.Timestamp:
+    """``value`` as a UTC timestamp; :class:`ParameterError` if it is not one.
+
+    >>> _snapshot_time("2024-05-01")
+    Timestamp('2024-05-01 00:00:00+0000', tz='UTC')
+    >>> _snapshot_time("garbage")
+    Traceback (most recent call last):
+    ...
+    hftree.errors.ParameterError: snapshot_time: expected an ISO 8601 date or timestamp, got 'garbage'
+    """
+    try:
+        t = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        t = pd.NaT
+    if pd.isna(t):  # pd.Timestamp("") and pd.Timestamp(None) give NaT
+        raise ParameterError("snapshot_time", "an ISO 8601 date or timestamp", value) from None
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def _read_jsonl_fastest(
+    path: Path, *, on_error: str, progress: bool | None
+) -> tuple[pa.Table, pa.Table, Issues]:
     """DuckDB fast path for regular files (see :mod:`hftree.ingest.fastjson`); the Python
     reader for everything else, and for any file DuckDB rejects, so errors still name file and line."""
     from hftree.ingest import fastjson

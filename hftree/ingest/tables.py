@@ -20,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 
 from hftree.errors import InputFormatError
-from hftree.ingest.jsonl import _open
-from hftree.ingest.records import _RELATION_SYNONYMS, Issues, RecordBatcher
+from hftree.ingest.jsonl import open_jsonl
+from hftree.ingest.records import RELATION_SYNONYMS, Issues, RecordBatcher
 from hftree.schema import CARD_SCHEMA, EDGE_SCHEMA
 
 __all__ = ["card_features", "read_cards", "read_edge_list", "read_model_table"]
@@ -145,7 +145,7 @@ def read_edge_list(
         rel = pd.Series(["unknown"] * len(df), dtype="string")
     else:
         raw = df[r].astype("string").str.strip().str.lower()
-        rel = raw.map(lambda x: _RELATION_SYNONYMS.get(x, "unknown") if isinstance(x, str) else "unknown")
+        rel = raw.map(lambda x: RELATION_SYNONYMS.get(x, "unknown") if isinstance(x, str) else "unknown")
     return pa.Table.from_pydict(
         {
             "parent": pa.array(parents.to_numpy(dtype=object), pa.string()),
@@ -171,7 +171,7 @@ def read_cards(path: str | os.PathLike[str], *, on_error: str = "raise") -> tupl
     ids: list[str] = []
     texts: list[str | None] = []
     batcher = RecordBatcher(str(path), on_error)
-    with _open(path) as fh:
+    with open_jsonl(path) as fh:
         try:
             data = fh.read()
         except (EOFError, OSError) as exc:

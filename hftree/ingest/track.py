@@ -25,7 +25,6 @@ import html
 import json
 import os
 import re
-import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,9 +36,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from hftree._atomic import atomic_path, write_atomic
+from hftree._progress import progress_bar
 from hftree._version import __version__
-from hftree.errors import InputFormatError, SnapshotError
-from hftree.ingest.hub import RetryPolicy, _hf_errors, _hub_session
+from hftree.errors import InputFormatError, ParameterError, TrackStoreError
+from hftree.ingest.hub.transport import RetryPolicy, hf_errors, hf_version, hub_session
 
 __all__ = ["TRACK_COLUMNS", "TrackRun", "load_downloads", "read_watchlist", "track"]
 
@@ -61,10 +62,6 @@ _EXPAND = ["downloads", "downloadsAllTime", "likes"]
 _INDEX = "index.json"
 _RUNS = "runs"
 _ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
-
-
-class _StoreError(SnapshotError):
-    """A track store is damaged, in use, or not a track store."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,7 +159,7 @@ def track(
     token: str | bool | None = None,
     retry: RetryPolicy | None = None,
     workers: int = 4,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> TrackRun:
     """Record the current download and like counts of watched models into ``store``.
 
@@ -176,8 +173,8 @@ def track(
         As for :func:`hftree.ingest.hub.fetch`.
     workers : int
         Concurrent ``model_info`` requests.
-    progress : bool
-        Progress bar on stderr.
+    progress : bool, optional
+        Progress bar on stderr; default: when stderr is a terminal.
 
     Returns
     -------
@@ -187,8 +184,11 @@ def track(
     ------
     HubError
         The Hub stayed unreachable; nothing is written.
-    SnapshotError
-        ``store`` is not a track store, is damaged, or another run is writing it.
+    TrackStoreError
+        ``store`` is not a track store, is damaged, or another run is writing it
+        (a :class:`~hftree.errors.SnapshotError`).
+    ParameterError
+        The watchlist has no entries, or ``workers`` < 1.
     """
     if isinstance(watchlist, str | os.PathLike):
         entries = read_watchlist(watchlist)
@@ -198,10 +198,10 @@ def track(
         for e in entries:
             _check_entry(e, None, None)
         if not entries:
-            raise ValueError("the watchlist is empty")
+            raise ParameterError("watchlist", "at least one model id, author:NAME or filter:TAG", list(watchlist))
         wl_name = None
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ParameterError("workers", "a whole number >= 1", workers)
     from huggingface_hub import HfApi, constants, get_token
 
     endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
@@ -213,7 +213,7 @@ def track(
         started = pd.Timestamp(dt.datetime.now(dt.UTC)).floor("ms")
         run_id = uuid.uuid4().hex[:12]
         api = HfApi(endpoint=endpoint, token=token, library_name="hftree", library_version=__version__)
-        with _hub_session(retry or RetryPolicy()) as session, _hf_errors(token):
+        with hub_session(retry or RetryPolicy()) as session, hf_errors(token):
             rows = _read_counts(api, entries, token, workers, progress)
         df = pd.DataFrame(rows, columns=["id", "downloads", "downloads_all_time", "likes", "status", "source"])
         df.insert(0, "time", started)
@@ -226,18 +226,14 @@ def track(
             "watchlist": wl_name,
             "entries": entries,
             "hftree_version": __version__,
-            "huggingface_hub_version": _hf_version(),
+            "huggingface_hub_version": hf_version(),
             "requests": int(session.stats["requests"]),
             "authenticated": bool(token),
         }
         table = table.replace_schema_metadata({b"hftree-track": json.dumps(meta).encode()})
         name = f"run-{started.strftime('%Y%m%dT%H%M%S')}-{run_id}.parquet"
-        runs = store / _RUNS
-        tmp = runs / f".{name}.tmp"
-        pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, runs / name)  # the commit
+        with atomic_path(store / _RUNS / name, suffix=".tmp") as tmp:  # the rename is the commit
+            pq.write_table(table, tmp, compression="zstd")
         index["runs"].append({**meta, "file": f"{_RUNS}/{name}", "rows": table.num_rows})
         _write_index(store, index)
     frame = _typed(table)
@@ -252,9 +248,8 @@ def track(
     )
 
 
-def _read_counts(api: Any, entries: list[str], token: Any, workers: int, progress: bool) -> list[tuple]:
+def _read_counts(api: Any, entries: list[str], token: Any, workers: int, progress: bool | None) -> list[tuple]:
     from huggingface_hub.errors import RepositoryNotFoundError
-    from tqdm.auto import tqdm
 
     values: dict[str, tuple] = {}  # id -> (downloads, downloads_all_time, likes, status)
     source: dict[str, str] = {}  # id -> the first watchlist entry that names it
@@ -279,7 +274,7 @@ def _read_counts(api: Any, entries: list[str], token: Any, workers: int, progres
 
     todo = list(dict.fromkeys(m for m in ids if m not in values))
     with (
-        tqdm(total=len(todo), disable=not progress, file=sys.stderr, unit="model", desc="track") as bar,
+        progress_bar(progress, desc="track", total=len(todo), unit="model") as bar,
         ThreadPoolExecutor(workers, thread_name_prefix="hftree-track") as pool,
     ):
         for mid, vals in zip(todo, pool.map(one, todo), strict=True):
@@ -294,17 +289,17 @@ def _locked(store: Path) -> Iterator[None]:
     import fcntl
 
     if store.exists() and not store.is_dir():
-        raise _StoreError(f"{store} is a file, not a track store directory")
+        raise TrackStoreError(f"{store} is a file, not a track store directory")
     if store.is_dir() and any(store.iterdir()) and not (store / _INDEX).exists() and not (store / _RUNS).is_dir():
-        raise _StoreError(f"{store} is not an hftree track store (no {_INDEX}); choose an empty or new directory")
+        raise TrackStoreError(f"{store} is not an hftree track store (no {_INDEX}); choose an empty or new directory")
     (store / _RUNS).mkdir(parents=True, exist_ok=True)
     fh = open(store / ".lock", "a+b")  # noqa: SIM115 - held for the whole block
     try:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise _StoreError(f"another hftree track run is writing {store}; try again when it is done") from None
-        for stale in (store / _RUNS).glob(".run-*.tmp"):  # left by an interrupted run
+            raise TrackStoreError(f"another hftree track run is writing {store}; try again when it is done") from None
+        for stale in (store / _RUNS).glob(".run-*.tmp"):  # left by an interrupted run (atomic_path's names)
             stale.unlink(missing_ok=True)
         yield
     finally:
@@ -317,15 +312,15 @@ def _load_index(store: Path, *, repair: bool = False) -> dict[str, Any]:
         try:
             index = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise _StoreError(f"{path}: unreadable index ({exc}); the store is damaged") from exc
+            raise TrackStoreError(f"{path}: unreadable index ({exc}); the store is damaged") from exc
         if index.get("format") != "hftree-track":
-            raise _StoreError(f"{path}: not an hftree track index")
+            raise TrackStoreError(f"{path}: not an hftree track index")
     else:
         index = {"format": "hftree-track", "version": 1, "runs": []}
     listed = {r["file"] for r in index["runs"]}
     for r in index["runs"]:
         if not (store / r["file"]).exists():
-            raise _StoreError(f"{store}: run file {r['file']} listed in {_INDEX} is missing; the store is damaged")
+            raise TrackStoreError(f"{store}: run file {r['file']} listed in {_INDEX} is missing; the store is damaged")
     found = sorted(p for p in (store / _RUNS).glob("run-*.parquet")) if (store / _RUNS).is_dir() else []
     orphans = [p for p in found if f"{_RUNS}/{p.name}" not in listed]
     if orphans:  # committed runs whose index update was interrupted
@@ -340,13 +335,7 @@ def _load_index(store: Path, *, repair: bool = False) -> dict[str, Any]:
 
 
 def _write_index(store: Path, index: dict[str, Any]) -> None:
-    path = store / _INDEX
-    tmp = store / f".{_INDEX}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(index, fh, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_atomic(store / _INDEX, json.dumps(index, indent=1))
 
 
 def _typed(table: pa.Table) -> pd.DataFrame:
@@ -370,24 +359,18 @@ def load_downloads(store: str | os.PathLike[str]) -> pd.DataFrame:
 
     Raises
     ------
-    SnapshotError
+    TrackStoreError
         ``store`` is missing, not a track store, or damaged.
     """
     store = Path(store)
     if not store.is_dir() or not ((store / _INDEX).exists() or (store / _RUNS).is_dir()):
-        raise _StoreError(f"{store} is not an hftree track store (run `hftree track WATCHLIST -o {store}`)")
+        raise TrackStoreError(f"{store} is not an hftree track store (run `hftree track WATCHLIST -o {store}`)")
     index = _load_index(store)
     tables = []
     for r in index["runs"]:
         try:
             tables.append(pq.read_table(store / r["file"], schema=TRACK_SCHEMA))
         except (OSError, pa.ArrowInvalid) as exc:
-            raise _StoreError(f"{store / r['file']}: cannot read ({exc}); the store is damaged") from exc
+            raise TrackStoreError(f"{store / r['file']}: cannot read ({exc}); the store is damaged") from exc
     table = pa.concat_tables(tables) if tables else TRACK_SCHEMA.empty_table()
     return _typed(table.replace_schema_metadata(None))
-
-
-def _hf_version() -> str:
-    import huggingface_hub
-
-    return huggingface_hub.__version__

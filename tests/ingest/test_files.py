@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from hftree.errors import InputFormatError
+from hftree.errors import InputFormatError, ParameterError
 from hftree.ingest import detect_kind, import_sources
 from hftree.ingest.jsonl import read_jsonl
 from tests.conftest import rec, write_jsonl
@@ -155,3 +155,19 @@ def test_nothing_to_import():
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError):
         import_sources([tmp_path / "nope.jsonl"])
+
+
+@pytest.mark.parametrize("bad", ["garbage", "", "2024-13-45"])
+def test_a_snapshot_time_that_is_no_time_is_a_parameter_error(tmp_path, bad):
+    path = write_jsonl(tmp_path / "m.jsonl", [{"id": "a/b"}])
+    with pytest.raises(ParameterError, match="snapshot_time: expected an ISO 8601 date or timestamp") as err:
+        import_sources([path], snapshot_time=bad)
+    assert err.value.parameter == "snapshot_time" and err.value.got == bad
+    snap = import_sources([path], snapshot_time="2024-05-01")
+    assert snap.snapshot_time == pd.Timestamp("2024-05-01", tz="UTC")
+
+
+def test_an_unknown_on_error_is_a_parameter_error(tmp_path):
+    path = write_jsonl(tmp_path / "m.jsonl", [{"id": "a/b"}])
+    with pytest.raises(ParameterError, match="on_error: expected 'raise' or 'skip', got 'ignore'"):
+        import_sources([path], on_error="ignore")

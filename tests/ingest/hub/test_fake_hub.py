@@ -16,6 +16,7 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
 )
 
+from hftree.errors import ParameterError
 from hftree.testing import FakeHub, FaultPlan, hub_record, hub_tags
 
 
@@ -221,7 +222,9 @@ def test_shared_records_carry_hub_tags(shared_hub):
 def test_fault_plan_is_validated():
     with pytest.raises(ValueError, match="unknown fault kind"):
         FaultPlan(kinds=("404",))
-    with pytest.raises(ValueError, match="every must be >= 0"):
+    with pytest.raises(ParameterError, match="every: expected a whole number >= 0, got -1"):
         FaultPlan(every=-1)
+    with pytest.raises(ParameterError, match="page_size: expected a whole number >= 1"):
+        FakeHub(page_size=0)
     with pytest.raises(RuntimeError, match="not running"):
         FakeHub().endpoint  # noqa: B018

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import hftree
-from hftree.errors import SnapshotError
+from hftree.errors import ParameterError, SnapshotError, UsageError
 from hftree.ingest import load_snapshot
 from hftree.ingest.hub import FETCH_EXPAND, FetchArgumentError, HubError, RetryPolicy, fetch
 from hftree.testing import FaultPlan, hub_record
@@ -234,19 +234,25 @@ def test_argument_and_state_errors(make_hub, tmp_path, fast):
         fetch(tmp_path / "c", max_depth=2, **kw)
     with pytest.raises(ValueError, match=r"relation.*'sibling'"):
         fetch(tmp_path / "c", family="o/m000", relation="sibling", **kw)
-    with pytest.raises(FetchArgumentError, match="relation 'unknown' has no tag"):
+    with pytest.raises(ParameterError, match="relation 'unknown' has no tag"):
         fetch(tmp_path / "c", family="o/m000", relation="unknown", **kw)
-    with pytest.raises(FetchArgumentError, match="limit must be >= 1"):
+    with pytest.raises(ParameterError, match="limit: expected a whole number >= 1, got 0"):
         fetch(tmp_path / "c", limit=0, **kw)
-    with pytest.raises(FetchArgumentError, match="sort must be one of"):
+    with pytest.raises(ParameterError, match="sort: expected one of created_at, downloads"):
         fetch(tmp_path / "c", sort="name", **kw)  # type: ignore[arg-type]
-    with pytest.raises(FetchArgumentError, match="http:// or https:// URL"):
+    for bad in ({"workers": 0}, {"card_workers": -1}, {"checkpoint_every": 0}, {"max_depth": 0},
+                {"checkpoint_seconds": -1.0}):
+        with pytest.raises(ParameterError, match=f"{next(iter(bad))}: expected") as err:
+            fetch(tmp_path / "c", **bad, **kw)
+        assert err.value.parameter == next(iter(bad)) and err.value.got == next(iter(bad.values()))
+    with pytest.raises(ParameterError, match="endpoint: expected an http:// or https:// URL"):
         fetch(tmp_path / "c", endpoint="localhost:1", token=False, progress=False)
     with pytest.raises(FetchArgumentError, match="resume and restart exclude each other"):
         fetch(tmp_path / "c", resume=True, restart=True, **kw)
-    with pytest.raises(FetchArgumentError, match="timeout must be > 0"):
+    assert issubclass(FetchArgumentError, UsageError)
+    with pytest.raises(ParameterError, match="timeout: expected a number of seconds > 0"):
         RetryPolicy(timeout=0)
-    with pytest.raises(FetchArgumentError, match="max_retries must be >= 0"):
+    with pytest.raises(ParameterError, match="max_retries: expected a whole number >= 0"):
         RetryPolicy(max_retries=-1)
     hftree.datasets.load_demo().save(tmp_path / "demo")
     with pytest.raises(SnapshotError, match="was not written by hftree fetch"):

@@ -10,7 +10,7 @@ import time
 import pandas as pd
 import pytest
 
-from hftree.errors import InputFormatError, SnapshotError
+from hftree.errors import InputFormatError, ParameterError, SnapshotError, TrackStoreError
 from hftree.ingest import track as track_mod
 from hftree.ingest.hub import HubError, RetryPolicy
 from hftree.ingest.track import TRACK_COLUMNS, load_downloads, read_watchlist, track
@@ -132,13 +132,17 @@ def test_watchlist_and_store_errors(hub, tmp_path, fast):
     other = tmp_path / "other"
     other.mkdir()
     (other / "data.csv").write_text("x\n")
-    with pytest.raises(SnapshotError, match="is not an hftree track store"):
+    with pytest.raises(TrackStoreError, match="is not an hftree track store"):
         track(["org/m1"], other, endpoint=hub.endpoint, token=False, retry=fast)
-    with pytest.raises(SnapshotError, match="is not an hftree track store"):
+    with pytest.raises(SnapshotError, match="is not an hftree track store"):  # TrackStoreError is one
         load_downloads(tmp_path / "nowhere")
+    with pytest.raises(ParameterError, match="watchlist: expected at least one model id"):
+        track(["  ", ""], tmp_path / "s2", endpoint=hub.endpoint, token=False, retry=fast)
+    with pytest.raises(ParameterError, match="workers: expected a whole number >= 1, got 0"):
+        track(["org/m1"], tmp_path / "s2", endpoint=hub.endpoint, token=False, retry=fast, workers=0)
     store = tmp_path / "store"
     track(["org/m1"], store, endpoint=hub.endpoint, token=False, retry=fast)
-    with track_mod._locked(store), pytest.raises(SnapshotError, match="another hftree track run is writing"):
+    with track_mod._locked(store), pytest.raises(TrackStoreError, match="another hftree track run is writing"):
         track(["org/m1"], store, endpoint=hub.endpoint, token=False, retry=fast)
     for f in (store / "runs").glob("run-*.parquet"):
         f.unlink()

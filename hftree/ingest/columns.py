@@ -1,0 +1,315 @@
+"""The vectorised half of normalisation: per-record values to model and edge batches.
+
+Both readers -- the Python one (:class:`~hftree.ingest.records.RecordBatcher`,
+record by record) and the DuckDB one (:mod:`hftree.ingest.fastjson`, in SQL) --
+collect each block's per-record values in a :class:`Raw`; :func:`assemble` then
+derives everything that can be done on whole columns (tag parsing, licence,
+language and dataset extraction, lineage resolution, timestamp parsing) with
+Arrow and NumPy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hftree.ingest.languages import ISO_639_1
+from hftree.schema import EDGE_SCHEMA, MODEL_SCHEMA, RELATIONS
+
+__all__ = ["Issues", "Raw", "assemble", "string_layout"]
+
+_TYPED_RELATIONS = frozenset(RELATIONS) - {"unknown"}
+
+
+@dataclass
+class Issues:
+    """Data-quality findings of an import, merged across chunks and files."""
+
+    skipped_lines: int = 0
+    skipped_examples: list[str] = field(default_factory=list)
+    bad_base_model: list[str] = field(default_factory=list)  # model ids
+    bad_fields: list[str] = field(default_factory=list)  # "model: field: problem"
+
+    def merge(self, other: Issues) -> None:
+        self.skipped_lines += other.skipped_lines
+        self.skipped_examples.extend(other.skipped_examples[: max(0, 20 - len(self.skipped_examples))])
+        self.bad_base_model.extend(other.bad_base_model)
+        self.bad_fields.extend(other.bad_fields)
+
+
+@dataclass
+class Raw:
+    """Per-record values of a block, before the vectorised derivations of :func:`assemble`.
+
+    Both readers fill it: the Python one record by record, the DuckDB one in SQL.
+    ``created_at``/``last_modified`` are ISO strings (list or Arrow array); card
+    languages/datasets are (row, value) pairs; ``card_base`` holds the parent
+    ids of each row's ``cardData.base_model``; ``card_rel`` each row's
+    normalised ``cardData.base_model_relation`` (both as parallel row/value arrays).
+    """
+
+    ids: pa.Array
+    author: pa.Array
+    created_at: Any
+    last_modified: Any
+    downloads: pa.Array
+    downloads_all_time: pa.Array
+    likes: pa.Array
+    pipeline_tag: pa.Array
+    library_name: pa.Array
+    license: pa.Array
+    license_name: pa.Array
+    parameters: pa.Array
+    gated: pa.Array
+    private: pa.Array
+    extra: pa.Array
+    tags: pa.ListArray
+    card_lang_rows: np.ndarray
+    card_lang: Any
+    card_ds_rows: np.ndarray
+    card_ds: Any
+    card_base_rows: np.ndarray
+    card_base: Any
+    card_rel_rows: np.ndarray
+    card_rel: Any
+
+
+def _str_array(x: Any) -> pa.Array:
+    if isinstance(x, pa.ChunkedArray):
+        x = x.combine_chunks()
+    return x if isinstance(x, pa.Array) else pa.array(x, type=pa.string())
+
+
+def assemble(raw: Raw, issues: Issues) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+    """Derive licence, languages, datasets and lineage from tags and card fields; build the batches."""
+    n = len(raw.ids)
+    tags = raw.tags
+    ids = raw.ids
+    lic_arr = raw.license
+    tag_row, tag_lic, (lang_rows, lang_vals), (ds_rows, ds_vals), (bm_rows, bm_rest) = _classify_tags(tags)
+    if len(tag_lic):
+        first_rows, idx = np.unique(tag_row, return_index=True)  # the first licence tag of each row
+        lic_tag = np.full(n, None, dtype=object)
+        lic_tag[first_rows] = pc.utf8_lower(tag_lic).to_numpy(zero_copy_only=False)[idx]
+        lic_arr = pc.coalesce(lic_arr, pa.array(lic_tag, type=pa.string()))
+
+    languages = _group_unique(
+        np.concatenate([lang_rows, raw.card_lang_rows]),
+        pa.concat_arrays([lang_vals, _str_array(raw.card_lang)]),
+        n,
+    )
+    datasets = _group_unique(
+        np.concatenate([ds_rows, raw.card_ds_rows]),
+        pa.concat_arrays([ds_vals, _str_array(raw.card_ds)]),
+        n,
+    )
+
+    def id_at(i: int) -> str:
+        return ids[i].as_py()
+
+    models = pa.RecordBatch.from_arrays(
+        [
+            ids,
+            raw.author,
+            _timestamps(raw.created_at, id_at, issues, "createdAt"),
+            _timestamps(raw.last_modified, id_at, issues, "lastModified"),
+            raw.downloads,
+            raw.downloads_all_time,
+            raw.likes,
+            raw.pipeline_tag,
+            raw.library_name,
+            lic_arr,
+            raw.license_name,
+            languages,
+            datasets,
+            tags,
+            raw.parameters,
+            raw.gated,
+            raw.private,
+            pa.nulls(n, pa.int64()),
+            pa.nulls(n, pa.bool_()),
+            raw.extra,
+        ],
+        schema=MODEL_SCHEMA,
+    )
+    edges = _edges(bm_rows, bm_rest, ids, raw.card_base_rows, raw.card_base, raw.card_rel_rows, raw.card_rel)
+    return models, edges
+
+
+def string_layout(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (n + 1) and the bytes of a string array, without copying."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    wide = pa.types.is_large_string(arr.type)
+    _, off_buf, data_buf = arr.buffers()
+    offs = np.frombuffer(off_buf, dtype=np.int64 if wide else np.int32)[arr.offset: arr.offset + len(arr) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(1, np.uint8)
+    return offs, data
+
+
+def _classify_tags(tags: pa.ListArray):
+    """Pick the tags that carry metadata, with the row of each: ``license:`` (value after the
+    prefix), ISO 639-1 language codes, ``dataset:`` and ``base_model:`` (each after the prefix).
+
+    Tags are tested on their raw bytes first (length and first byte, in NumPy), so only the
+    few candidates go through Arrow's string kernels; 17 M tags take a fraction of a second.
+    """
+    if isinstance(tags, pa.ChunkedArray):
+        tags = tags.combine_chunks()
+    list_offs = tags.offsets.to_numpy()
+    if tags.null_count and np.diff(list_offs)[~tags.is_valid().to_numpy(zero_copy_only=False)].any():
+        tags = pa.array(tags.to_pylist(), type=tags.type)  # null lists hiding values: rebuild (never seen)
+        list_offs = tags.offsets.to_numpy()
+    base = int(list_offs[0])
+    flat = tags.values.slice(base, int(list_offs[-1]) - base)
+    offs, data = string_layout(flat)
+    length = np.diff(offs)
+    # first byte of each tag (of the next tag where empty: harmless, empty tags fail the length tests)
+    first = data[np.minimum(offs[:-1], len(data) - 1)] if len(data) else np.zeros(len(flat), np.uint8)
+
+    def rows_of(idx: np.ndarray) -> np.ndarray:
+        # tag i (in ``flat``) belongs to the list whose offsets bracket it; null lists hold no tags
+        return np.searchsorted(list_offs, idx + base, side="right").astype(np.int64) - 1
+
+    def pick(cand: np.ndarray, prefix: str | None):
+        idx = np.flatnonzero(cand)
+        vals = flat.take(pa.array(idx))
+        if prefix is not None:
+            hit = pc.starts_with(vals, prefix).to_numpy(zero_copy_only=False)
+            idx, vals = idx[hit], pc.utf8_slice_codeunits(vals.filter(pa.array(hit)), len(prefix))
+        return rows_of(idx), vals
+
+    lic_rows, lic_vals = pick((first == ord("l")) & (length > 8), "license:")  # "license:" alone says nothing
+    ds = pick((first == ord("d")) & (length >= 8), "dataset:")
+    bm_rows, bm_vals = pick((first == ord("b")) & (length >= 11), "base_model:")
+    two = np.flatnonzero(length == 2)
+    is_lang = pc.is_in(flat.take(pa.array(two)), value_set=_LANG_SET).to_numpy(zero_copy_only=False)
+    lang = (rows_of(two[is_lang]), flat.take(pa.array(two[is_lang])))
+    return lic_rows, lic_vals, lang, ds, (bm_rows, bm_vals)
+
+
+_REL_NAMES = np.array(["finetune", "adapter", "quantized", "merge", "unknown"], dtype=object)
+_REL_ARROW = pa.array(_REL_NAMES.tolist(), pa.string())
+_SRC_ARROW = pa.array(["tag", "card_data"], pa.string())
+
+
+def _edges(
+    bm_rows: np.ndarray,
+    bm_rest: pa.Array,
+    ids: pa.Array,
+    card_rows: np.ndarray,
+    card_parents: np.ndarray,
+    rel_rows: np.ndarray,
+    rel_vals: np.ndarray,
+) -> pa.RecordBatch:
+    """Resolve each child's declared parents and the relation to each (vectorised).
+
+    Typed tags ``base_model:<relation>:<id>`` give the relation; untyped tags and
+    ``cardData.base_model`` add parents (in that order of precedence for
+    ``source``); the first typed relation declared for a parent wins; a child
+    with two or more parents none of which is typed has merge edges;
+    ``cardData.base_model_relation`` overrides everything.
+    """
+    rest = bm_rest
+    parts = pc.extract_regex(rest, pattern=r"^(?P<head>[^:]*):(?P<tail>.+)$")
+    head = pc.struct_field(parts, "head")
+    tail = pc.struct_field(parts, "tail")
+    typed = pc.fill_null(pc.is_in(head, value_set=pa.array(sorted(_TYPED_RELATIONS))), False)
+    parent = pc.utf8_trim_whitespace(pc.if_else(typed, tail, rest))
+    rel_tag = pc.index_in(pc.if_else(typed, head, pa.scalar(None, pa.string())), value_set=_REL_ARROW[:4])
+    rel_code = np.concatenate([
+        pc.fill_null(rel_tag, -1).to_numpy(zero_copy_only=False).astype(np.int64),
+        np.full(len(card_rows), -1, dtype=np.int64),
+    ])
+    parents = pa.concat_arrays([parent, _str_array(card_parents)])
+    rows_all = np.concatenate([bm_rows, card_rows]).astype(np.int64)
+    is_tag = np.concatenate([np.ones(len(bm_rows), dtype=bool), np.zeros(len(card_rows), dtype=bool)])
+    ok = pc.and_(pc.is_valid(parents), pc.not_equal(parents, "")).to_numpy(zero_copy_only=False)
+    ok = np.asarray(ok, dtype=bool)
+    if not ok.all():
+        sel = np.flatnonzero(ok)
+        parents, rows_all, rel_code, is_tag = parents.take(pa.array(sel)), rows_all[sel], rel_code[sel], is_tag[sel]
+    enc = pc.dictionary_encode(parents)
+    pcode = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    key = rows_all * (len(enc.dictionary) + 1) + pcode
+    decl = np.arange(len(key))
+    # per (row, parent): first declaration (order, source), first typed relation
+    _, first = np.unique(key, return_index=True)
+    by_typed = np.lexsort((decl, rel_code < 0, key))  # typed before untyped, then declaration order
+    kt = key[by_typed]
+    head_of_key = np.ones(len(kt), dtype=bool)
+    head_of_key[1:] = kt[1:] != kt[:-1]
+    best_rel = rel_code[by_typed][head_of_key]  # aligned with np.unique's sorted keys
+    first_sorted = first  # np.unique returns keys sorted; first[i] is the first declaration of key i
+    rel_u = best_rel
+    src_u = is_tag[first_sorted]
+    row_u = rows_all[first_sorted]
+    pc_u = pcode[first_sorted]
+    order = np.lexsort((first_sorted, row_u))  # by row, then first declaration
+    row_u, pc_u, rel_u, src_u = row_u[order], pc_u[order], rel_u[order], src_u[order]
+    n_par = np.bincount(row_u, minlength=int(row_u.max(initial=-1)) + 1)[row_u] if len(row_u) else row_u
+    relation = np.where(rel_u >= 0, rel_u, np.where(n_par >= 2, 3, 4))  # merge / unknown
+    if len(rel_rows):
+        over = np.full(int(max(rel_rows.max(), row_u.max(initial=0))) + 1, -1, dtype=np.int64)
+        over[rel_rows] = pc.index_in(_str_array(rel_vals), value_set=pa.array(_REL_NAMES.tolist())).to_numpy(
+            zero_copy_only=False).astype(np.int64)
+        o = over[row_u]
+        relation = np.where(o >= 0, o, relation)
+    rows = row_u
+    parent_out = enc.dictionary.take(pa.array(pc_u)) if len(pc_u) else pa.array([], pa.string())
+    return pa.RecordBatch.from_arrays(
+        [
+            parent_out,
+            ids.take(pa.array(rows, type=pa.int64())),
+            _REL_ARROW.take(pa.array(relation, type=pa.int64())),
+            _SRC_ARROW.take(pa.array(np.where(src_u, 0, 1), type=pa.int64())),
+            pa.array(rows, pa.int64()),
+        ],
+        schema=EDGE_SCHEMA.append(pa.field("row", pa.int64())),
+    )
+
+
+_LANG_SET = pa.array(sorted(ISO_639_1), type=pa.string())
+
+
+def _group_unique(rows: np.ndarray, vals: pa.Array | np.ndarray, n: int) -> pa.ListArray:
+    """A list<string> column of ``n`` rows from (row, value) pairs: values de-duplicated within
+    a row, in order of first appearance; all on integer codes (no Python object per value)."""
+    vals = vals if isinstance(vals, pa.Array) else pa.array(vals, type=pa.string())
+    if len(rows) == 0:
+        return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, dtype=np.int32)), pa.array([], pa.string()))
+    enc = pc.dictionary_encode(vals)
+    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    key = rows.astype(np.int64) * (len(enc.dictionary) + 1) + codes
+    _, first = np.unique(key, return_index=True)  # first occurrence of each (row, value)
+    first.sort()
+    order = first[np.argsort(rows[first], kind="stable")]  # by row, then appearance
+    counts = np.bincount(rows[order], minlength=n)
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), vals.take(pa.array(order)))
+
+
+def _timestamps(values: Any, id_at: Any, issues: Issues, name: str) -> pa.Array:
+    ts = pa.timestamp("ms", tz="UTC")
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    try:
+        arr = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
+        return pc.cast(arr, ts)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+        pass
+    import pandas as pd
+
+    if isinstance(values, pa.Array):
+        values = values.to_pylist()
+    strs = [v if isinstance(v, str) else None for v in values]
+    parsed = pd.to_datetime(pd.Series(strs, dtype=object), utc=True, errors="coerce", format="ISO8601")
+    bad = parsed.isna().to_numpy() & np.array([v is not None for v in values], dtype=bool)
+    for i in np.flatnonzero(bad)[:20]:
+        issues.bad_fields.append(f"{id_at(int(i))}: {name}: not a timestamp {str(values[i])[:40]!r}, ignored")
+    return pa.array(parsed.dt.as_unit("ms"), type=ts)
