@@ -2,8 +2,8 @@
 
 Measures, on one process:
 
-1. ``hftree.traits.inheritance`` over the categorical and set traits (licence,
-   languages, task, library, datasets, architecture) and every kinship —
+1. ``hftree.traits.inheritance`` (module ``hftree.traits.resemblance``) over the categorical
+   and set traits (licence, languages, task, library, datasets, architecture) and every kinship —
    parent–child over all edges (exact), siblings exact through per-parent value
    groups, the other kinships sampled at 10,000 pairs each — plus
    ``hftree.drift.mutation_rates`` of the same traits: wall and CPU time, peak RSS
@@ -31,7 +31,6 @@ import json
 import resource
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -116,23 +115,22 @@ def main() -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
 
     import hftree
+    from hftree._random import check_random_state
     from hftree.drift import mutation_rates
     from hftree.traits import DEFAULT_TRAITS, inheritance
     from hftree.traits.encode import encode_trait
-    from hftree.traits.inheritance import _aggregate, _siblings_grouped
     from hftree.traits.kinship import DEFAULT_RELATIONS, KinshipStructure
     from hftree.traits.measures import MEASURES
     from hftree.traits.registry import get_trait
+    from hftree.traits.resemblance import _aggregate, _siblings_grouped
 
     out: dict = {"n_models": args.n, "traits": list(DEFAULT_TRAITS)}
     with Timer() as t:
         snap = hftree.load_snapshot(args.snapshot) if args.snapshot else snapshot(args.cache, args.n)
     out["n_models"] = len(snap.models)
     out["load_s"] = round(t.wall, 2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with Timer() as t:
-            G = hftree.LineageGraph.from_snapshot(snap)
+    with Timer() as t:
+        G = hftree.LineageGraph.from_snapshot(snap, warn=False)
     out["graph_s"] = round(t.wall, 2)
     out["edges"] = int(G.n_edges)
     out["rss_before_gb"] = round(_rss_gb(), 2)
@@ -160,7 +158,7 @@ def main() -> None:
     with Timer() as t_grp:
         s, w, a = _siblings_grouped(view, enc, MEASURES["equality"], 10**9)
         _, _, _, grouped_mean, _, grouped_pairs = _aggregate(s, w, a, ci="cluster", family_of=None)
-    naive = naive_siblings(G, enc.codes, DEFAULT_RELATIONS, args.naive_pairs, np.random.default_rng(0))
+    naive = naive_siblings(G, enc.codes, DEFAULT_RELATIONS, args.naive_pairs, check_random_state(0))
     subset = np.isin(a, naive.pop("subset_parents"))
     subset_mean = float((w[subset] * s[subset]).sum() / w[subset].sum())
     rate = naive["pairs"] / naive["wall_s"]

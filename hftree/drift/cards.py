@@ -19,19 +19,21 @@ intervals as the honest uncertainty.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hftree._random import DEFAULT_RANDOM_STATE, RandomState
+from hftree._results import Result
 from hftree.lineage.graph import LineageGraph
-from hftree.schema import RELATIONS
-from hftree.traits._util import unique_inverse
+from hftree.schema import RELATIONS, RelationFilter
+from hftree.traits._util import check_count, unique_inverse
 from hftree.traits.kinship import DEFAULT_RELATIONS, KinshipStructure
-from hftree.traits.stats import bootstrap_ratio
+from hftree.traits.stats import bootstrap_ratio, seed_sequence, spawn_rng
+from hftree.traits.tables import align_models
 
 __all__ = ["CARD_DRIFT_COLUMNS", "CardDrift", "card_drift"]
 
@@ -53,31 +55,35 @@ CARD_DRIFT_COLUMNS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class CardDrift:
-    """Paired parent/child comparison of card length, templated cards and languages."""
+@dataclass(frozen=True, repr=False)
+class CardDrift(Result):
+    """Paired parent/child comparison of card length, templated cards and languages.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per quantity × relation, columns :data:`CARD_DRIFT_COLUMNS` (:meth:`to_frame`).
+    settings : dict
+        ``relation``, ``n_boot``, ``random_state``.
+    """
 
     table: pd.DataFrame
-    settings: dict[str, Any] = field(default_factory=dict, repr=False)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    title: ClassVar[str] = "Card drift"
 
     def to_frame(self) -> pd.DataFrame:
+        """The tidy table (a copy)."""
         return self.table.copy()
 
-    def __repr__(self) -> str:
-        t = self.table[self.table["relation"] == "all"]
-        lines = ["<CardDrift (all relations analysed)>"]
-        for r in t.itertuples(index=False):
-            lines.append(f"  {r.quantity}: parent {r.parent:.3g} → child {r.child:.3g} "
-                         f"(change {r.change:+.3g} [{r.ci_low:+.3g}, {r.ci_high:+.3g}], n={r.n_edges}, "
-                         f"p={r.p_value:.2g})")
-        return "\n".join(lines)
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The rows over every relation analysed (``relation == "all"``)."""
+        return self.table[self.table["relation"] == "all"].reset_index(drop=True)
 
-    def _repr_html_(self) -> str:
-        e = html.escape
-        head = "".join(f"<th>{e(c)}</th>" for c in self.table.columns)
-        body = "".join("<tr>" + "".join(f"<td>{e(f'{v:.4g}' if isinstance(v, float) else str(v))}</td>"
-                                        for v in row) + "</tr>" for row in self.table.itertuples(index=False))
-        return f"<div><b>Card drift</b><table><tr>{head}</tr>{body}</table></div>"
+    def _note(self) -> str:
+        return "; ".join(f"{r.quantity}: parent {r.parent:.3g} → child {r.child:.3g} (n={r.n_edges})"
+                         for r in self.summary.itertuples(index=False))
 
 
 def _paired_row(quantity: str, relation: str, x: np.ndarray, y: np.ndarray, par: np.ndarray, binary: bool,
@@ -106,9 +112,20 @@ def _paired_row(quantity: str, relation: str, x: np.ndarray, y: np.ndarray, par:
             "p_value": p, "test": test}
 
 
-def card_drift(data: Any, graph: LineageGraph | None = None, *, relation: Any = DEFAULT_RELATIONS,
-               n_boot: int = 1000, random_state: Any = None) -> CardDrift:
+def card_drift(data: Any, graph: LineageGraph | None = None, *, relation: RelationFilter = DEFAULT_RELATIONS,
+               n_boot: int = 1000, random_state: RandomState = DEFAULT_RANDOM_STATE) -> CardDrift:
     """Parent vs child card length, templated share and languages, paired over edges, by relation.
+
+    Parameters
+    ----------
+    data : Snapshot or model table (with ``graph``)
+    graph : LineageGraph, optional
+    relation : str, sequence of str or None
+        Edges compared (default every relation but ``merge``; ``None``: every edge).
+    n_boot : int
+        Bootstrap replicates of each change.
+    random_state : int, SeedSequence, Generator or None
+        Seed of the bootstrap (default 0).
 
     Examples
     --------
@@ -124,11 +141,10 @@ def card_drift(data: Any, graph: LineageGraph | None = None, *, relation: Any = 
     [['card_length', 900.0, 450.0, -450.0], ['templated', 0.0, 1.0, 1.0],
      ['languages', 2.0, 1.0, -1.0], ['declares_languages', 1.0, 0.5, -0.5]]
     """
-    from hftree.traits.inheritance import _rng_for, prepare
-
-    models, G, node_of_row = prepare(data, graph)
+    check_count("n_boot", n_boot, 0)
+    models, G, node_of_row = align_models(data, graph)
     s = KinshipStructure(G, relation)
-    seed = random_state if isinstance(random_state, np.random.SeedSequence) else np.random.SeedSequence(random_state)
+    seed = seed_sequence(random_state)
     out, _, _ = G.view(s.relation)
     rel = np.asarray(G.relation)[out.edge]
     par, chi = s.src_of_out, s.out_indices
@@ -170,6 +186,6 @@ def card_drift(data: Any, graph: LineageGraph | None = None, *, relation: Any = 
         for rname, m in rels:
             sel = ok & m
             recs.append(_paired_row(q, rname, v[par[sel]], v[chi[sel]], par[sel], binary, n_boot,
-                                    _rng_for(seed, "cards", q, rname)))
+                                    spawn_rng(seed, "cards", q, rname)))
     return CardDrift(pd.DataFrame(recs, columns=list(CARD_DRIFT_COLUMNS)),
                      {"relation": s.relation, "n_boot": n_boot, "random_state": random_state})

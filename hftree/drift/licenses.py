@@ -20,17 +20,18 @@ and the RAIL licences define derivatives to include fine-tuned models).
 
 from __future__ import annotations
 
-import html
-import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from hftree._results import Result
 from hftree.licenses import NAMED_LICENSE_CLASSES, license_class, license_classes, license_key, license_keys
 from hftree.lineage.graph import LineageGraph
+from hftree.schema import RelationFilter
+from hftree.traits.kinship import DEFAULT_RELATIONS, KinshipStructure
+from hftree.traits.tables import align_models
 
 __all__ = [
     "LICENSE_RULES",
@@ -42,6 +43,7 @@ __all__ = [
     "license_key",
     "license_rules",
 ]
+
 
 @dataclass(frozen=True)
 class LicenseRule:
@@ -170,8 +172,8 @@ def _verdict(pk: Any, pclass: str, ck: Any, cclass: str) -> tuple[str, str]:
     return "violation", rule.family
 
 
-@dataclass(frozen=True)
-class LicenseAudit:
+@dataclass(frozen=True, repr=False)
+class LicenseAudit(Result):
     """Result of :func:`license_audit`.
 
     Attributes
@@ -188,7 +190,9 @@ class LicenseAudit:
 
     edges: pd.DataFrame
     families: pd.DataFrame
-    rules: pd.DataFrame = field(repr=False)
+    rules: pd.DataFrame
+
+    title: ClassVar[str] = "Licence audit"
 
     @property
     def violations(self) -> pd.DataFrame:
@@ -199,40 +203,31 @@ class LicenseAudit:
         """The violating edges."""
         return self.violations
 
-    def summary(self) -> dict[str, int]:
-        """Number of distinct edges per verdict."""
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Number of distinct edges per verdict: columns ``verdict, edges``, most frequent first."""
         e = self.edges.drop_duplicates(["parent", "child"])
-        return {str(k): int(v) for k, v in e["verdict"].value_counts().items()}
+        counts = e["verdict"].value_counts()
+        return pd.DataFrame({"verdict": counts.index.astype(str), "edges": counts.to_numpy(dtype=np.int64)})
 
-    def __repr__(self) -> str:
-        s = self.summary()
+    def _note(self) -> str:
+        s = self.summary
         moves = self.violations.drop_duplicates(["parent", "child"])
         top = (moves["parent_license"] + " → " + moves["child_license"]).value_counts().head(5)
-        lines = [f"<LicenseAudit: {sum(s.values())} edges: " + ", ".join(f"{k} {v}" for k, v in sorted(s.items()))
-                 + f"; {int((self.families['violations'] > 0).sum())} families with violations>"]
-        lines += [f"  {m}: {n}" for m, n in top.items()]
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        fam = self.families.head(20)
-        head = "".join(f"<th>{e(str(c))}</th>" for c in fam.columns)
-        body = "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>"
-                       for row in fam.itertuples(index=False))
-        summ = ", ".join(f"{e(k)} {v}" for k, v in sorted(self.summary().items()))
-        return f"<div><b>Licence audit</b>: {summ}<table><tr>{head}</tr>{body}</table></div>"
+        return (f"{int(s['edges'].sum())} edges; {int((self.families['violations'] > 0).sum())} families with "
+                "violations" + ("; top moves: " + ", ".join(f"{m} ({n})" for m, n in top.items()) if len(top) else ""))
 
 
 def license_audit(data: Any, graph: LineageGraph | None = None, *,
-                  relation: Iterable[str] | str | None = None) -> LicenseAudit:
+                  relation: RelationFilter = DEFAULT_RELATIONS) -> LicenseAudit:
     """Audit licence changes along parent → child edges (see the module notes for the rules).
 
     Parameters
     ----------
     data : Snapshot or model table (with ``graph``)
     graph : LineageGraph, optional
-    relation : str or sequence, optional
-        Edges audited (default: every relation but ``merge``).
+    relation : str, sequence of str or None
+        Edges audited (default every relation but ``merge``; ``None``: every edge).
 
     Examples
     --------
@@ -242,12 +237,8 @@ def license_audit(data: Any, graph: LineageGraph | None = None, *,
     >>> a.violations[["parent", "child", "parent_license", "child_license"]].values.tolist()
     [['org/base', 'org/base-GGUF', 'llama3', 'apache-2.0'], ['org/base-lora', 'org/base-GGUF', 'llama3', 'apache-2.0']]
     """
-    from hftree.traits.inheritance import prepare
-    from hftree.traits.kinship import DEFAULT_RELATIONS, KinshipStructure
-
-    models, G, node_of_row = prepare(data, graph)
-    rel = DEFAULT_RELATIONS if relation is None else relation
-    s = KinshipStructure(G, rel)
+    models, G, node_of_row = align_models(data, graph)
+    s = KinshipStructure(G, relation)
     lic = models["license"] if "license" in models else pd.Series([None] * len(models))
     names = models.get("license_name")
     key_rows = license_keys(lic, names)
@@ -294,9 +285,7 @@ def _per_family(edges: pd.DataFrame, G: LineageGraph, key: np.ndarray) -> pd.Dat
             "violation_share", "top_violating_moves", "example_children"]
     if edges.empty:
         return pd.DataFrame(columns=cols)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        counts = pd.crosstab(edges["root"], edges["verdict"])
+    counts = edges.groupby(["root", "verdict"]).size().unstack(fill_value=0)
     for v in ("violation", "ok", "undeclared", "unknown"):
         if v not in counts:
             counts[v] = 0

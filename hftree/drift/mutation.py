@@ -10,22 +10,24 @@ bootstrap over parents (all edges of a parent resampled together).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from hftree._random import DEFAULT_RANDOM_STATE, RandomState
+from hftree._results import Result
 from hftree.lineage.graph import LineageGraph
-from hftree.schema import RELATIONS
-from hftree.traits._util import unique_inverse
+from hftree.schema import RELATIONS, RelationFilter
+from hftree.traits._util import check_count, unique_inverse
 from hftree.traits.encode import encode_trait
 from hftree.traits.kinship import KinshipStructure
 from hftree.traits.measures import DEFAULT_MEASURES, get_measure, pair_similarity
 from hftree.traits.registry import DEFAULT_TRAITS, Trait, get_trait
-from hftree.traits.stats import bootstrap_ratio
+from hftree.traits.stats import bootstrap_ratio, seed_sequence, spawn_rng
+from hftree.traits.tables import align_models
 
 __all__ = ["MUTATION_COLUMNS", "MutationRates", "mutation_rates"]
 
@@ -41,30 +43,38 @@ MUTATION_COLUMNS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class MutationRates:
-    """Mutation rate per trait and relation (see :func:`mutation_rates`)."""
+@dataclass(frozen=True, repr=False)
+class MutationRates(Result):
+    """Mutation rate per trait and relation (see :func:`mutation_rates`).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per trait × relation, columns :data:`MUTATION_COLUMNS` (:meth:`to_frame`).
+    settings : dict
+        ``relation``, ``n_boot``, ``random_state``.
+    """
 
     table: pd.DataFrame
-    settings: dict[str, Any] = field(default_factory=dict, repr=False)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    title: ClassVar[str] = "Mutation rates"
 
     def to_frame(self) -> pd.DataFrame:
+        """The tidy table (a copy)."""
         return self.table.copy()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Mutation rates as one row per trait, one column per relation."""
+        return self.wide().reset_index()
+
+    def _note(self) -> str:
+        return f"traits {', '.join(map(str, pd.unique(self.table['trait'])))}; n_boot {self.settings.get('n_boot')}"
 
     def wide(self) -> pd.DataFrame:
         """Mutation rates as trait × relation."""
         return self.table.pivot_table(index="trait", columns="relation", values="mutation_rate", sort=False)
-
-    def __repr__(self) -> str:
-        with pd.option_context("display.width", 160):
-            return "<MutationRates>\n" + self.wide().round(3).to_string()
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        head = "".join(f"<th>{e(c)}</th>" for c in self.table.columns)
-        body = "".join("<tr>" + "".join(f"<td>{e(f'{v:.4g}' if isinstance(v, float) else str(v))}</td>"
-                                        for v in row) + "</tr>" for row in self.table.itertuples(index=False))
-        return f"<div><b>Mutation rates</b><table><tr>{head}</tr>{body}</table></div>"
 
 
 def mutation_rates(
@@ -72,9 +82,9 @@ def mutation_rates(
     graph: LineageGraph | None = None,
     *,
     traits: Iterable[str | Trait] | None = None,
-    relation: Any = None,
+    relation: RelationFilter = None,
     n_boot: int = 1000,
-    random_state: Any = None,
+    random_state: RandomState = DEFAULT_RANDOM_STATE,
 ) -> MutationRates:
     """Mutation rate of each trait along parent → child edges, by relation and overall.
 
@@ -84,11 +94,13 @@ def mutation_rates(
     graph : LineageGraph, optional
     traits : iterable, optional
         Default :data:`~hftree.traits.registry.DEFAULT_TRAITS`.
-    relation : str or sequence, optional
-        Relations analysed (default all, merges included: each gets its own rows).
+    relation : str, sequence of str or None
+        Relations analysed (default ``None``: every edge, merges included; each relation
+        also gets its own rows).
     n_boot : int
         Bootstrap replicates.
-    random_state : int or None
+    random_state : int, SeedSequence, Generator or None
+        Seed of the bootstrap (default 0).
 
     Examples
     --------
@@ -99,11 +111,10 @@ def mutation_rates(
     [['all', 6, 0.6666666666666666], ['finetune', 1, 0.0], ['adapter', 1, 0.0], ['quantized', 1, 1.0],
      ['merge', 2, 1.0], ['unknown', 1, 1.0]]
     """
-    from hftree.traits.inheritance import _rng_for, prepare
-
-    models, G, node_of_row = prepare(data, graph)
+    check_count("n_boot", n_boot, 0)
+    models, G, node_of_row = align_models(data, graph)
     s = KinshipStructure(G, relation)
-    seed = random_state if isinstance(random_state, np.random.SeedSequence) else np.random.SeedSequence(random_state)
+    seed = seed_sequence(random_state)
     rel_of_pos = np.asarray(G.relation)[_edge_positions(G, s)]
     recs = []
     for t in traits if traits is not None else DEFAULT_TRAITS:
@@ -126,7 +137,7 @@ def mutation_rates(
             if n:
                 _, inv = unique_inverse(p)
                 rep = bootstrap_ratio(np.bincount(inv, weights=d), np.bincount(inv).astype(np.float64), n_boot,
-                                      _rng_for(seed, "mutation", tr.name, name))
+                                      spawn_rng(seed, "mutation", tr.name, name))
                 lo, hi = np.percentile(rep, [2.5, 97.5]) if len(rep) else (np.nan, np.nan)
             else:
                 lo = hi = np.nan

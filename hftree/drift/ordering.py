@@ -18,23 +18,30 @@ broken by the other objective, then by the order the values were given in.
 
 from __future__ import annotations
 
-import html
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from itertools import permutations
-from typing import Any
+from typing import ClassVar, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from hftree.errors import OrderingError
+from hftree._results import Result
+from hftree.errors import OrderingError, ParameterError
+from hftree.traits._util import check_count
 
-__all__ = ["OrderingError", "TraitOrdering", "greedy_ordering", "linear_ordering", "ordering_score"]
+__all__ = ["METHODS", "OBJECTIVES", "Method", "Objective", "OrderingError", "TraitOrdering", "greedy_ordering",
+           "linear_ordering", "ordering_score"]
+
+#: What an ordering maximises: agreeing oriented pairs, or their net flow.
+Objective = Literal["pairs", "net"]
+OBJECTIVES: tuple[str, ...] = get_args(Objective)
+#: How the ordering is found (``auto``: exact up to ``max_exact`` values, else local search).
+Method = Literal["auto", "milp", "greedy", "local-search", "brute-force"]
+METHODS: tuple[str, ...] = get_args(Method)
 
 
-
-
-@dataclass(frozen=True)
-class TraitOrdering:
+@dataclass(frozen=True, repr=False)
+class TraitOrdering(Result):
     """An ordering of trait values and how well it agrees with the observed transitions.
 
     Attributes
@@ -63,6 +70,8 @@ class TraitOrdering:
     transitions_agreeing: float
     flow: pd.DataFrame | None = None
 
+    title: ClassVar[str] = "Ordering"
+
     @property
     def share_pairs_agree(self) -> float:
         """Share of oriented pairs whose net flow runs forward in the ordering."""
@@ -83,25 +92,21 @@ class TraitOrdering:
             rows.append({"position": i + 1, "value": v, "net_out": out_, "net_in": in_})
         return pd.DataFrame(rows)
 
-    def summary(self) -> dict[str, Any]:
-        d = {k: v for k, v in asdict(self).items() if k != "flow"}
-        d["order"] = list(self.order)
-        d["share_pairs_agree"] = self.share_pairs_agree
-        d["share_transitions"] = self.share_transitions
-        return d
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: the order (``a < b < …``), how it was found and how well it agrees."""
+        return pd.DataFrame([{
+            "trait": self.trait, "order": " < ".join(self.order), "objective": self.objective,
+            "method": self.method, "exact": self.exact, "oriented_pairs": self.oriented_pairs,
+            "agreeing_pairs": self.agreeing_pairs, "share_pairs_agree": self.share_pairs_agree,
+            "transitions_total": self.transitions_total, "transitions_agreeing": self.transitions_agreeing,
+            "share_transitions": self.share_transitions,
+        }])
 
-    def __repr__(self) -> str:
-        return (f"<TraitOrdering {self.trait} ({self.method}{', exact' if self.exact else ''}): "
-                f"{' < '.join(self.order)}; {self.agreeing_pairs}/{self.oriented_pairs} oriented pairs agree "
-                f"({self.share_pairs_agree:.1%}), {self.share_transitions:.1%} of transitions>")
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        items = "".join(f"<li>{e(v)}</li>" for v in self.order)
-        return (f"<div><b>Ordering of {e(self.trait)}</b> ({e(self.method)}, "
-                f"{'exact' if self.exact else 'heuristic'})<ol>{items}</ol>"
-                f"{self.agreeing_pairs}/{self.oriented_pairs} oriented pairs agree "
-                f"({self.share_pairs_agree:.1%}); {self.share_transitions:.1%} of transitions accounted for</div>")
+    def _note(self) -> str:
+        return (f"{self.trait} ({self.method}{', exact' if self.exact else ''}): {' < '.join(self.order)}; "
+                f"{self.agreeing_pairs}/{self.oriented_pairs} oriented pairs agree ({self.share_pairs_agree:.1%}), "
+                f"{self.share_transitions:.1%} of transitions")
 
 
 def _weights(W: np.ndarray, objective: str) -> tuple[np.ndarray, np.ndarray]:
@@ -113,10 +118,10 @@ def _weights(W: np.ndarray, objective: str) -> tuple[np.ndarray, np.ndarray]:
         return pairs, netw
     if objective == "net":
         return netw, pairs
-    raise OrderingError(f"unknown objective {objective!r}; expected 'pairs' or 'net'")
+    raise ParameterError("objective", " or ".join(repr(o) for o in OBJECTIVES), objective)
 
 
-def ordering_score(W: np.ndarray, order: np.ndarray | list[int], objective: str = "pairs") -> float:
+def ordering_score(W: np.ndarray, order: np.ndarray | list[int], objective: Objective = "pairs") -> float:
     """Objective value of ``order`` (indices into ``W``): agreeing oriented pairs, or their net flow."""
     P, _ = _weights(np.asarray(W, dtype=np.float64), objective)
     pos = np.empty(len(order), dtype=np.int64)
@@ -125,7 +130,7 @@ def ordering_score(W: np.ndarray, order: np.ndarray | list[int], objective: str 
     return float((P * before).sum())
 
 
-def greedy_ordering(W: np.ndarray, objective: str = "pairs") -> np.ndarray:
+def greedy_ordering(W: np.ndarray, objective: Objective = "pairs") -> np.ndarray:
     """Order values by (outgoing − incoming) oriented weight, descending; ties keep input order.
 
     >>> W = np.array([[0, 5, 0], [1, 0, 4], [2, 0, 0]])
@@ -206,7 +211,7 @@ def _milp(P: np.ndarray, T: np.ndarray) -> np.ndarray:
     return np.argsort(n_before, kind="stable")
 
 
-def linear_ordering(W: np.ndarray, *, objective: str = "pairs", method: str = "auto",
+def linear_ordering(W: np.ndarray, *, objective: Objective = "pairs", method: Method = "auto",
                     max_exact: int = 20) -> tuple[np.ndarray, str, bool]:
     """Solve the linear ordering problem on transition counts ``W``.
 
@@ -222,6 +227,9 @@ def linear_ordering(W: np.ndarray, *, objective: str = "pairs", method: str = "a
     W = np.asarray(W, dtype=np.float64)
     if W.ndim != 2 or W.shape[0] != W.shape[1]:
         raise OrderingError(f"transition counts must be a square matrix, got shape {W.shape}")
+    if method not in METHODS:
+        raise ParameterError("method", f"one of {', '.join(METHODS)}", method)
+    check_count("max_exact", max_exact, 0)
     K = len(W)
     P, T = _weights(W, objective)
     if K <= 1:
@@ -246,11 +254,11 @@ def linear_ordering(W: np.ndarray, *, objective: str = "pairs", method: str = "a
             if s > best + 1e-12:
                 best, best_o = s, idx
         return np.asarray(best_o), "brute-force", True
-    raise OrderingError(f"unknown method {method!r}; expected auto, milp, greedy, local-search or brute-force")
+    raise AssertionError(method)  # pragma: no cover - every method of METHODS is handled above
 
 
-def order_values(trait: str, values: list[str], W: np.ndarray, *, objective: str = "pairs",
-                 method: str = "auto", max_exact: int = 20, flow: pd.DataFrame | None = None) -> TraitOrdering:
+def order_values(trait: str, values: list[str], W: np.ndarray, *, objective: Objective = "pairs",
+                 method: Method = "auto", max_exact: int = 20, flow: pd.DataFrame | None = None) -> TraitOrdering:
     """Order ``values`` (labels of the rows/columns of ``W``) and report agreement."""
     W = np.asarray(W, dtype=np.float64)
     order, how, exact = linear_ordering(W, objective=objective, method=method, max_exact=max_exact)

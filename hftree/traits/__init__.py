@@ -7,11 +7,13 @@
   grandparent, aunt/uncle, cousins, random pairs), enumerated or sampled.
 * :mod:`~hftree.traits.measures` — equality, Jaccard, TF-IDF / bag-of-words cosine,
   normalised Levenshtein, ratio.
-* :mod:`~hftree.traits.inheritance` — :func:`inheritance`: the similarity table
+* :mod:`~hftree.traits.resemblance` — :func:`inheritance`: the similarity table
   with bootstrap intervals and the tests of the paper's claims.
+* :mod:`~hftree.traits.tables` — :func:`align_models` (the model table, its graph and the
+  node of each row, shared by every analysis here and in :mod:`hftree.drift`) and
+  :func:`trait_values`.
 """
 
-from hftree.traits.inheritance import CLAIMS, INHERITANCE_COLUMNS, InheritanceResult, inheritance
 from hftree.traits.kinship import (
     DEFAULT_RELATIONS,
     KINSHIP_LABELS,
@@ -29,9 +31,10 @@ from hftree.traits.registry import (
     get_trait,
     list_traits,
     register_trait,
-    trait_values,
 )
+from hftree.traits.resemblance import CLAIMS, INHERITANCE_COLUMNS, InheritanceResult, inheritance
 from hftree.traits.stats import KinshipComparison
+from hftree.traits.tables import AlignedModels, align_models, trait_values
 from hftree.traits.text import TextVectorizer, levenshtein_similarity
 
 __all__ = [
@@ -44,12 +47,14 @@ __all__ = [
     "KINSHIPS",
     "KINSHIP_LABELS",
     "MEASURES",
+    "AlignedModels",
     "InheritanceResult",
     "KinshipComparison",
     "KinshipError",
     "TextVectorizer",
     "Trait",
     "TraitError",
+    "align_models",
     "get_trait",
     "inheritance",
     "kinship_counts",

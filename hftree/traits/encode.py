@@ -18,8 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse
 
+from hftree.errors import TraitError
 from hftree.traits._util import unique_counts, unique_first
-from hftree.traits.registry import Trait, TraitError
+from hftree.traits.registry import Trait
 
 __all__ = ["EncodedTrait", "encode_trait"]
 

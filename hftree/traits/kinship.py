@@ -32,21 +32,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from hftree.errors import KinshipError
+from hftree._random import DEFAULT_RANDOM_STATE, RandomState, check_random_state
+from hftree.errors import KinshipError, ParameterError
 from hftree.lineage.graph import LineageGraph
-from hftree.schema import RELATIONS, check_relations
+from hftree.schema import RELATIONS, RelationFilter, check_relations
+from hftree.traits._util import check_count, unique_inverse
 
 __all__ = [
     "DEFAULT_RELATIONS",
     "KINSHIPS",
     "KINSHIP_LABELS",
+    "WEIGHTINGS",
     "KinshipError",
     "KinshipStructure",
+    "Weighting",
     "kinship_counts",
     "kinship_pairs",
 ]
@@ -64,14 +68,22 @@ KINSHIP_LABELS: dict[str, str] = {
     "random_family": "random pair, same family",
     "random_hub": "random pair, whole Hub",
 }
-#: Edges followed when none are named: every relation but ``merge`` (the paper's setting).
+#: Edges the kinship analyses follow by default: every relation but ``merge`` (the paper's
+#: setting: a merge has several parents of equal standing). Spelled out in each signature.
 DEFAULT_RELATIONS: tuple[str, ...] = tuple(r for r in RELATIONS if r != "merge")
-WEIGHTINGS: tuple[str, ...] = ("paper", "family")
+Weighting = Literal["paper", "family"]
+WEIGHTINGS: tuple[str, ...] = get_args(Weighting)
 
 
+def check_weighting(weighting: Any) -> str:
+    """``weighting`` if it is one of :data:`WEIGHTINGS`, else :class:`~hftree.errors.ParameterError`."""
+    if weighting not in WEIGHTINGS:
+        raise ParameterError("weighting", " or ".join(repr(w) for w in WEIGHTINGS), weighting)
+    return str(weighting)
 
 
 def check_kinships(kinships: Any) -> tuple[str, ...]:
+    """The kinships named (all of :data:`KINSHIPS` for ``None``); :class:`KinshipError` for an unknown one."""
     if kinships is None:
         return KINSHIPS
     ks = (kinships,) if isinstance(kinships, str) else tuple(kinships)
@@ -125,11 +137,11 @@ class KinshipStructure:
     Parameters
     ----------
     G : LineageGraph
-    relation : str or sequence of str or None
-        Edges followed; default every relation but ``merge``.
+    relation : str, sequence of str or None
+        Edges followed (``None``: every edge); default every relation but ``merge``.
     """
 
-    def __init__(self, G: LineageGraph, relation: Any = DEFAULT_RELATIONS) -> None:
+    def __init__(self, G: LineageGraph, relation: RelationFilter = DEFAULT_RELATIONS) -> None:
         self.G = G
         self.relation = check_relations(relation)
         out, inn, _ = G.view(self.relation)
@@ -146,9 +158,7 @@ class KinshipStructure:
         """``(root, member)`` of every family, sorted by root; a family is a root with at least
         one descendant, its members the root and its descendants."""
         if self._family is None:
-            from hftree.families import family_members
-
-            m = family_members(self.G, relation=self.relation)
+            m = self.G.members(relation=self.relation)
             root = np.concatenate([m.roots, m.root])
             member = np.concatenate([m.roots, m.node])
             order = np.argsort(root, kind="stable")
@@ -380,8 +390,6 @@ class _Units:
             return e, e, e
         if weighting == "family" and node_root is not None and (self.family_node >= 0).all():
             fam = node_root[self.family_node]
-            from hftree.traits._util import unique_inverse
-
             _, finv = unique_inverse(fam)
             tot = np.bincount(finv, weights=self.weight.astype(np.float64))
             p = self.weight / tot[finv]
@@ -410,20 +418,16 @@ class _Units:
         return np.concatenate(us)[:n], np.concatenate(vs)[:n], np.concatenate(an)[:n]
 
 
-def _rng(random_state: Any) -> np.random.Generator:
-    return random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
-
-
 def kinship_pairs(
     G: LineageGraph,
     kinship: str,
     *,
-    relation: Any = DEFAULT_RELATIONS,
+    relation: RelationFilter = DEFAULT_RELATIONS,
     samples: int | None = None,
-    weighting: str = "paper",
+    weighting: Weighting = "paper",
     valid: np.ndarray | None = None,
     max_pairs: int = 10_000_000,
-    random_state: Any = None,
+    random_state: RandomState = DEFAULT_RANDOM_STATE,
 ) -> pd.DataFrame:
     """Kinship instances as a table of model-id pairs ``a, b`` (and the ``anchor`` that relates them).
 
@@ -432,8 +436,8 @@ def kinship_pairs(
     G : LineageGraph
     kinship : str
         One of :data:`KINSHIPS`.
-    relation : str or sequence, optional
-        Edges followed (default: all but ``merge``).
+    relation : str, sequence of str or None
+        Edges followed (default: all but ``merge``; ``None``: every edge).
     samples : int, optional
         Draw this many instances (with replacement, seeded); ``None`` enumerates all of them.
     weighting : {"paper", "family"}
@@ -442,7 +446,8 @@ def kinship_pairs(
         Nodes that may be pair ends (default: every model with a record).
     max_pairs : int
         Refuse to enumerate more instances than this (:class:`KinshipError`).
-    random_state : int, Generator or None
+    random_state : int, SeedSequence, Generator or None
+        Seed of the sample (default 0).
 
     Examples
     --------
@@ -459,8 +464,10 @@ def kinship_pairs(
     """
     if kinship not in KINSHIPS:
         raise KinshipError(f"unknown kinship {kinship!r}; expected one of {', '.join(KINSHIPS)}")
-    if weighting not in WEIGHTINGS:
-        raise KinshipError(f"unknown weighting {weighting!r}; expected one of {', '.join(WEIGHTINGS)}")
+    check_weighting(weighting)
+    if samples is not None:
+        check_count("samples", samples, 1)
+    check_count("max_pairs", max_pairs, 0)
     s = KinshipStructure(G, relation)
     units = s.restrict(~G.external if valid is None else valid).units(kinship)
     if samples is None:
@@ -469,13 +476,14 @@ def kinship_pairs(
                                "pass samples=N to draw a sample instead")
         u, v, a = units.enumerate()
     else:
-        u, v, a = units.sample(samples, _rng(random_state), weighting, s.node_root())
+        u, v, a = units.sample(samples, check_random_state(random_state), weighting, s.node_root())
     ids = G.ids
     return pd.DataFrame({"a": ids[u], "b": ids[v],
                          "anchor": np.where(a >= 0, ids[np.maximum(a, 0)], None) if len(a) else ids[a]})
 
 
-def kinship_counts(G: LineageGraph, *, relation: Any = DEFAULT_RELATIONS, valid: np.ndarray | None = None) -> pd.Series:
+def kinship_counts(G: LineageGraph, *, relation: RelationFilter = DEFAULT_RELATIONS,
+                   valid: np.ndarray | None = None) -> pd.Series:
     """Number of kinship paths among valid models (default: every model with a record).
 
     In a tree this is the number of related pairs. Where a model has two parents

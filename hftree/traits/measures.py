@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hftree.errors import TraitError
+from hftree.traits._util import unique_inverse
 from hftree.traits.encode import EncodedTrait
-from hftree.traits.registry import TraitError
 
 __all__ = ["DEFAULT_MEASURES", "MEASURES", "Measure", "pair_similarity", "similarity"]
 
@@ -139,8 +140,6 @@ def pair_similarity(enc: EncodedTrait, measure: Measure, a: np.ndarray, b: np.nd
         return (a == b).astype(np.float64)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     key = lo * max(enc.n_values, 1) + hi
-    from hftree.traits._util import unique_inverse
-
     uk, inv = unique_inverse(key)
     n = max(enc.n_values, 1)
     return measure.func(enc, uk // n, uk % n)[inv]

@@ -17,7 +17,7 @@ any analysis)::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -39,13 +39,10 @@ __all__ = [
     "list_traits",
     "model_table",
     "register_trait",
-    "trait_values",
 ]
 
 TraitKind = Literal["categorical", "set", "numeric", "text"]
 TRAIT_KINDS: tuple[str, ...] = get_args(TraitKind)
-
-
 
 
 @dataclass(frozen=True)
@@ -168,30 +165,6 @@ def model_table(data: Any) -> pd.DataFrame:
         text = text[~text.index.duplicated()]
         models = models.assign(card=text.reindex(models["id"].to_numpy(dtype=object)).to_numpy(dtype=object))
     return models
-
-
-def trait_values(data: Any, traits: Iterable[str | Trait] | None = None) -> pd.DataFrame:
-    """One column per trait, one row per model (index: model id). Sets are sorted lists.
-
-    >>> import pandas as pd
-    >>> m = pd.DataFrame({"id": ["a", "b"], "license": ["mit", None],
-    ...                   "languages": [["fr", "en"], []]})
-    >>> trait_values(m, ["licence", "languages"])  # doctest: +NORMALIZE_WHITESPACE
-       license languages
-    id
-    a      mit  [en, fr]
-    b     None      None
-    """
-    from hftree.traits.encode import encode_trait
-
-    models = model_table(data)
-    out = {}
-    for t in traits if traits is not None else DEFAULT_TRAITS:
-        enc = encode_trait(models, get_trait(t))
-        out[enc.name] = pd.Series(enc.decoded(), dtype=object)
-    df = pd.DataFrame(out)
-    df.index = pd.Index(models["id"].to_numpy(dtype=object), name="id")
-    return df
 
 
 # ----------------------------------------------------------------------------- built-in traits

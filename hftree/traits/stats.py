@@ -1,26 +1,64 @@
 """Bootstrap confidence intervals of ratio means and the comparison of two kinships.
 
 A mean similarity is a ratio ``Σ S_k / Σ C_k`` over *units* ``k``. With
-``ci="cluster"`` (the default of :func:`~hftree.traits.inheritance.inheritance`)
+``ci="cluster"`` (the default of :func:`~hftree.traits.inheritance`)
 the units are the anchors that pairs cluster under — all sibling pairs of one
 parent share that parent — and the bootstrap resamples whole clusters; with
 ``ci="pairs"`` (the paper's bootstrap) the units are the pairs themselves. Units with identical ``(S, C)`` are
 merged and resampled as a multinomial over the distinct ones, which makes the
 bootstrap of a categorical trait on millions of pairs cost O(distinct units).
+
+Random streams: an analysis turns its ``random_state`` into one
+:class:`numpy.random.SeedSequence` (:func:`seed_sequence`) and gives every
+(trait, kinship, …) its own stream (:func:`spawn_rng`), so adding a trait does not
+change the draws of another.
 """
 
 from __future__ import annotations
 
-import html
+import zlib
 from dataclasses import asdict, dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hftree._random import RandomState, check_random_state
+from hftree._results import Result
 from hftree.traits._util import unique_rows_inverse
 
-__all__ = ["KinshipComparison", "bootstrap_ratio", "compare_replicates"]
+__all__ = ["KinshipComparison", "bootstrap_ratio", "compare_replicates", "seed_sequence", "spawn_rng"]
+
+
+def seed_sequence(random_state: RandomState) -> np.random.SeedSequence:
+    """The root seed of an analysis: ``random_state`` as a :class:`~numpy.random.SeedSequence`
+    (a Generator contributes one draw of entropy).
+
+    >>> seed_sequence(0).entropy
+    0
+    >>> seed_sequence("x")
+    Traceback (most recent call last):
+    ...
+    hftree.errors.ParameterError: random_state: expected None, an int, a SeedSequence or a numpy Generator, got 'x'
+    """
+    if isinstance(random_state, np.random.SeedSequence):
+        return random_state
+    rng = check_random_state(random_state)  # validates the kind
+    if isinstance(random_state, np.random.Generator):
+        return np.random.SeedSequence(int(rng.integers(2**63)))
+    return np.random.SeedSequence(None if random_state is None else int(random_state))
+
+
+def spawn_rng(seed: np.random.SeedSequence, *names: str) -> np.random.Generator:
+    """The stream of ``seed`` named by ``names`` (independent of the streams of other names).
+
+    >>> a, b = spawn_rng(seed_sequence(0), "license"), spawn_rng(seed_sequence(0), "license")
+    >>> bool(a.integers(10**9) == b.integers(10**9))
+    True
+    """
+    key = tuple(zlib.crc32(n.encode()) for n in names)
+    return check_random_state(np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key + key))
 
 
 def bootstrap_ratio(S: np.ndarray, C: np.ndarray, n_boot: int, rng: np.random.Generator,
@@ -30,7 +68,7 @@ def bootstrap_ratio(S: np.ndarray, C: np.ndarray, n_boot: int, rng: np.random.Ge
     ``weight`` gives each unit a multiplicity (integer): the data are ``weight[k]``
     copies of unit ``k``, resampled as ``Σ weight`` draws.
 
-    >>> rng = np.random.default_rng(0)
+    >>> rng = check_random_state(0)
     >>> r = bootstrap_ratio(np.array([1.0, 0.0, 1.0, 1.0]), np.ones(4), 2000, rng)
     >>> bool(0.6 < r.mean() < 0.9), r.shape
     (True, (2000,))
@@ -75,8 +113,8 @@ def bootstrap_ratio(S: np.ndarray, C: np.ndarray, n_boot: int, rng: np.random.Ge
     return out
 
 
-@dataclass(frozen=True)
-class KinshipComparison:
+@dataclass(frozen=True, repr=False)
+class KinshipComparison(Result):
     """Test of a claim "similarity of kinship ``a`` exceeds that of kinship ``b``".
 
     Attributes
@@ -115,6 +153,8 @@ class KinshipComparison:
     n_b: float
     holds: bool
 
+    title: ClassVar[str] = "Kinship comparison"
+
     @property
     def claim(self) -> str:
         from hftree.traits.kinship import KINSHIP_LABELS
@@ -125,23 +165,11 @@ class KinshipComparison:
         """One row with every attribute and the claim."""
         return pd.DataFrame([{**asdict(self), "claim": self.claim}])
 
-    def __repr__(self) -> str:
+    def _note(self) -> str:
         verdict = "holds" if self.holds else "not shown"
-        return (f"<KinshipComparison {self.trait}/{self.measure}: {self.claim} {verdict}: "
-                f"{self.mean_a:.3f} vs {self.mean_b:.3f}, diff {self.difference:+.3f} "
-                f"[{self.ci_low:+.3f}, {self.ci_high:+.3f}], d={self.effect_size:.2f}, p={self.p_value:.2g}>")
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        rows = "".join(f"<tr><th style='text-align:left'>{e(k)}</th><td>{e(_fmt(v))}</td></tr>"
-                       for k, v in asdict(self).items())
-        return f"<div><b>{e(self.claim)}</b> ({e(self.trait)}, {e(self.measure)})<table>{rows}</table></div>"
-
-
-def _fmt(v: object) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return str(v)
+        return (f"{self.trait}/{self.measure}: {self.claim} {verdict}: {self.mean_a:.3f} vs {self.mean_b:.3f}, "
+                f"diff {self.difference:+.3f} [{self.ci_low:+.3f}, {self.ci_high:+.3f}], "
+                f"d={self.effect_size:.2f}, p={self.p_value:.2g}")
 
 
 def compare_replicates(

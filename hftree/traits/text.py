@@ -23,6 +23,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
+from hftree.errors import NotFittedError, ParameterError
+from hftree.traits._util import check_count
+
 __all__ = ["TextVectorizer", "levenshtein_distance", "levenshtein_similarity"]
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -68,10 +71,10 @@ class TextVectorizer:
 
     def __init__(self, weighting: str = "tfidf", *, max_features: int = 512, ngram_max: int = 2) -> None:
         if weighting not in ("tfidf", "bow"):
-            raise ValueError(f"weighting must be 'tfidf' or 'bow', got {weighting!r}")
+            raise ParameterError("weighting", "'tfidf' or 'bow'", weighting)
         self.weighting = weighting
-        self.max_features = max_features
-        self.ngram_max = ngram_max
+        self.max_features = check_count("max_features", max_features, 1)
+        self.ngram_max = check_count("ngram_max", ngram_max, 1)
 
     def fit(self, docs: Iterable[str], sample_weight: Sequence[float] | np.ndarray | None = None) -> TextVectorizer:
         """Learn the vocabulary (and idf) from ``docs``, each counted ``sample_weight`` times."""
@@ -122,7 +125,7 @@ class TextVectorizer:
     def transform(self, docs: Iterable[str]) -> sparse.csr_matrix:
         """Rows of weights, L2-normalised (an all-zero row stays zero)."""
         if not hasattr(self, "vocabulary_"):
-            raise ValueError("TextVectorizer is not fitted; call fit(docs) first")
+            raise NotFittedError("TextVectorizer is not fitted; call fit(docs) first")
         return self._weigh(self._count_matrix(list(docs), dict(self.vocabulary_), grow=False))
 
     def _weigh(self, X: sparse.csr_matrix) -> sparse.csr_matrix:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from hftree.drift import card_drift, mutation_rates, transitions
+from hftree._results import Result
+from hftree.drift import card_drift, license_audit, mutation_rates, transitions
+from hftree.errors import ParameterError
 from hftree.lineage import LineageGraph
 from hftree.traits import TraitError
 
@@ -68,6 +72,42 @@ def test_transitions_need_categorical_or_set(tree):
     m, G = tree
     with pytest.raises(TraitError, match="transitions need a categorical or set trait; 'card_length' is numeric"):
         transitions(m, G, trait="card_length")
+    with pytest.raises(TraitError, match="unknown trait 'licens'"):
+        transitions(m, G, trait="licens")
+
+
+def test_bad_arguments_are_parameter_errors(tree):
+    m, G = tree
+    t = transitions(m, G, trait="license")
+    with pytest.raises(ParameterError, match="top: expected a whole number >= 1, got -3"):
+        t.ordering(-3)
+    with pytest.raises(ParameterError, match="top: expected a whole number >= 1, got 0"):
+        t.top_values(0)
+    assert t.top_values(None) == t.top_values(len(t.appearances) + 5)
+    with pytest.raises(ParameterError, match="n_boot: expected a whole number >= 0, got -1"):
+        mutation_rates(m, G, n_boot=-1)
+    with pytest.raises(ParameterError, match="n_boot: expected a whole number >= 0, got -1"):
+        card_drift(m, G, n_boot=-1)
+    with pytest.raises(ParameterError, match=r"relation: expected one of .*got 'fork'"):
+        license_audit(m, G, relation="fork")
+    with pytest.raises(ParameterError, match="random_state"):
+        mutation_rates(m, G, random_state="seed")  # type: ignore[arg-type]
+
+
+def test_results_share_one_protocol(tree):
+    m, G = tree
+    t = transitions(m, G, trait="license")
+    results = [mutation_rates(m, G, traits=["license"], n_boot=0), card_drift(m, G, n_boot=0), t,
+               t.ordering(3), license_audit(m, G)]
+    for r in results:
+        assert isinstance(r, Result)
+        assert isinstance(r.summary, pd.DataFrame) and isinstance(r.to_frame(), pd.DataFrame)
+        assert repr(r).startswith(f"<{type(r).__name__}: ") and r._repr_html_().startswith("<div><b>")
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            r.settings = {}  # type: ignore[misc]
+    default = mutation_rates(m, G, traits=["license"], n_boot=50).table
+    seeded = mutation_rates(m, G, traits=["license"], n_boot=50, random_state=0).table
+    pd.testing.assert_frame_equal(default, seeded)  # random_state defaults to 0
 
 
 def test_mutation_rates_by_relation(tree):

@@ -35,7 +35,7 @@ def test_rule_table_documents_every_rule_with_a_source():
 
 
 CASES = [  # parent licence, child licence, verdict
-    ("llama3", "apache-2.0", "violation"),  # the example
+    ("llama3", "apache-2.0", "violation"),  # Llama 3 weights relicensed under Apache-2.0
     ("llama3", "llama3.1", "ok"),
     ("llama2", "llama3", "violation"),
     ("gemma", "mit", "violation"),
@@ -87,10 +87,13 @@ def test_audit_per_family_and_relation_filter():
     assert fam.loc["meta/llama", ["edges_audited", "violations", "ok"]].tolist() == [3, 1, 2]
     assert fam.loc["meta/llama", "top_violating_moves"] == "llama3 → apache-2.0 (1)"
     assert fam.loc["google/g", "violations"] == 1 and fam.loc["google/g", "root_license"] == "gemma"
-    assert a.summary() == {"ok": 2, "violation": 2}
+    assert dict(zip(a.summary["verdict"], a.summary["edges"], strict=True)) == {"ok": 2, "violation": 2}
     assert "merge" not in set(a.edges["relation"])  # merges excluded by default
     with_merges = license_audit(m, G, relation=["finetune", "adapter", "merge"])
-    assert with_merges.summary() == {"ok": 2, "violation": 3}
+    assert dict(zip(with_merges.summary["verdict"], with_merges.summary["edges"], strict=True)) == {
+        "ok": 2, "violation": 3}
+    every = license_audit(m, G, relation=None)  # None: every edge, merges included
+    assert set(every.edges["relation"]) == set(with_merges.edges["relation"])
     assert "llama3 → apache-2.0" in repr(a) and "<table>" in a._repr_html_()
 
 
@@ -99,4 +102,4 @@ def test_audit_of_a_graph_without_licences(bad):
     m = pd.DataFrame({"id": ["a", "b"][: len(bad) or 2], "license": (bad or [None, None])})
     G = LineageGraph.from_tables(m, pd.DataFrame({"parent": [], "child": [], "relation": []}))
     a = license_audit(m, G)
-    assert a.edges.empty and a.violations.empty and a.summary() == {}
+    assert a.edges.empty and a.violations.empty and a.summary.empty

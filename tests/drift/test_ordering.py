@@ -7,6 +7,7 @@ import pytest
 
 from hftree.drift import OrderingError, greedy_ordering, linear_ordering, ordering_score
 from hftree.drift.ordering import order_values
+from hftree.errors import ParameterError
 
 # Oriented pairs (net flow): 0→3, 3→1, 3→2, 4→0, 4→1 — acyclic, so a perfect ordering
 # 4 < 0 < 3 < {1, 2} exists. Sorting by (out − in) puts 3 (+1) before 0 (0) and loses 0→3.
@@ -67,16 +68,19 @@ def test_shares_reported():
     # against it: a→e 1, c→d 2
     assert o.transitions_total == W_GREEDY_LOSES.sum() == 13
     assert o.transitions_agreeing == 10 and o.share_transitions == pytest.approx(10 / 13)
-    assert "e < a < d" in repr(o) and "<ol>" in o._repr_html_()
+    assert "e < a < d" in repr(o) and "e &lt; a &lt; d" in o._repr_html_()
+    assert o.summary.loc[0, "order"].startswith("e < a < d") and o.summary.loc[0, "agreeing_pairs"] == 5
     assert o.to_frame()["value"].tolist() == list(o.order)
 
 
 def test_errors():
     with pytest.raises(OrderingError, match="square matrix, got shape \\(2, 3\\)"):
         linear_ordering(np.zeros((2, 3)))
-    with pytest.raises(OrderingError, match="unknown method 'anneal'"):
-        linear_ordering(np.zeros((3, 3)), method="anneal")
-    with pytest.raises(OrderingError, match="unknown objective 'weighted'"):
-        linear_ordering(np.zeros((3, 3)), objective="weighted")
+    with pytest.raises(ParameterError, match=r"method: expected one of auto, milp, .*got 'anneal'"):
+        linear_ordering(np.zeros((3, 3)), method="anneal")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="objective: expected 'pairs' or 'net', got 'weighted'"):
+        linear_ordering(np.zeros((3, 3)), objective="weighted")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="max_exact: expected a whole number >= 0, got -1"):
+        linear_ordering(np.zeros((3, 3)), max_exact=-1)
     with pytest.raises(OrderingError, match="brute force over 10! orderings is too slow"):
         linear_ordering(np.zeros((10, 10)), method="brute-force")

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hftree.errors import ParameterError
 from hftree.lineage import LineageGraph
 from hftree.traits import (
     INHERITANCE_COLUMNS,
@@ -203,8 +204,10 @@ def test_claim_tests_and_result_object():
     assert not rnd.holds  # parents never share the licence of their children here
     f = r.comparisons_frame()
     assert list(f["claim"]) == ["siblings > parent–child", "parent–child > random pair, whole Hub"]
-    assert "holds" in repr(sib) and "<b>" in sib._repr_html_()
-    assert "siblings > parent–child: holds" in repr(r)
+    assert "holds" in repr(sib) and "<b>Kinship comparison</b>" in sib._repr_html_()
+    assert sib.summary.shape == (1, len(sib.to_frame().columns))
+    assert "1 of 2 claims hold" in repr(r)
+    assert list(r.summary.columns[:2]) == ["trait", "measure"] and "<table>" in r._repr_html_()
     w = r.wide()
     assert list(w.columns) == list(KINSHIPS) and w.loc[("license", "equality"), "siblings"] == 1.0
     pd.testing.assert_frame_equal(r.to_frame(), r.table)
@@ -245,12 +248,18 @@ def test_errors(hand):
     m, G = hand
     with pytest.raises(TraitError, match="a model table alone has no lineage: pass graph="):
         inheritance(m, traits=["license"])
-    with pytest.raises(KinshipError, match="unknown weighting 'equal'"):
-        inheritance(m, G, weighting="equal")
-    with pytest.raises(KinshipError, match="unknown ci 'normal'"):
-        inheritance(m, G, ci="normal")
-    with pytest.raises(KinshipError, match="samples must be ≥ 1"):
+    with pytest.raises(ParameterError, match="weighting: expected 'paper' or 'family', got 'equal'"):
+        inheritance(m, G, weighting="equal")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="ci: expected 'cluster' or 'pairs', got 'normal'"):
+        inheritance(m, G, ci="normal")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="samples: expected a whole number >= 1, got 0"):
         inheritance(m, G, samples=0)
+    with pytest.raises(ParameterError, match="n_boot: expected a whole number >= 0, got -1"):
+        inheritance(m, G, n_boot=-1)
+    with pytest.raises(ParameterError, match="graph: expected a LineageGraph or None"):
+        inheritance(m, "graph")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match=r"relation: expected one of .*got 'fork'"):
+        inheritance(m, G, relation="fork")
     with pytest.raises(KinshipError, match="unknown kinship 'twins'"):
         inheritance(m, G, kinships=["twins"])
     with pytest.raises(TraitError, match="unknown similarity measure 'dice'"):

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from hftree.errors import ParameterError
 from hftree.lineage import LineageGraph
 from hftree.traits import KINSHIPS, KinshipError, kinship_counts, kinship_pairs
 
@@ -170,9 +171,15 @@ def test_errors():
     G = tree()
     with pytest.raises(KinshipError, match="unknown kinship 'nephews'"):
         kinship_pairs(G, "nephews")
-    with pytest.raises(KinshipError, match="unknown weighting 'uniform'"):
-        kinship_pairs(G, "siblings", samples=5, weighting="uniform")
+    with pytest.raises(ParameterError, match="weighting: expected 'paper' or 'family', got 'uniform'"):
+        kinship_pairs(G, "siblings", samples=5, weighting="uniform")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="samples: expected a whole number >= 1, got 0"):
+        kinship_pairs(G, "siblings", samples=0)
+    with pytest.raises(ParameterError, match="random_state"):
+        kinship_pairs(G, "siblings", samples=5, random_state="seed")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="max_pairs: expected a whole number >= 0, got -1"):
+        kinship_pairs(G, "siblings", max_pairs=-1)
     with pytest.raises(KinshipError, match="exceed max_pairs=10; pass samples=N"):
         kinship_pairs(G, "random_hub", max_pairs=10)
-    with pytest.raises(ValueError, match=r"relation.*'fork'"):
+    with pytest.raises(ParameterError, match=r"relation.*'fork'"):
         kinship_pairs(G, "siblings", relation="fork")

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hftree.errors import NotFittedError, ParameterError
 from hftree.traits import TextVectorizer, Trait, TraitError, levenshtein_similarity, similarity
 from hftree.traits.encode import encode_trait
 from hftree.traits.measures import MEASURES, pair_similarity
@@ -150,9 +151,9 @@ def test_measure_errors():
         similarity("a", "b", "cosine")
     with pytest.raises(TraitError, match="both values must be present"):
         similarity(set(), {"b"}, "jaccard")
-    with pytest.raises(ValueError, match="weighting must be 'tfidf' or 'bow'"):
+    with pytest.raises(ParameterError, match="weighting: expected 'tfidf' or 'bow', got 'word2vec'"):
         TextVectorizer("word2vec")
-    with pytest.raises(ValueError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         TextVectorizer().transform(["a"])
 
 

@@ -1,4 +1,7 @@
-"""How alike are relatives? Trait similarity by kinship, exact where pairs can be counted.
+"""The resemblance of relatives: trait similarity by kinship, exact where pairs can be counted.
+
+:func:`inheritance` (exported as ``hftree.traits.inheritance``) lives here; the module is
+named after what it measures so that it does not collide with the function.
 
 Reproduces the "genetic similarity" analysis of Laufer, Oderinwale & Kleinberg
 (2025, arXiv 2508.06811, §4) on any snapshot, and goes further:
@@ -17,34 +20,42 @@ Reproduces the "genetic similarity" analysis of Laufer, Oderinwale & Kleinberg
 
 from __future__ import annotations
 
-import html
-import warnings
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
+from hftree._plotting import axes_or_new
+from hftree._random import DEFAULT_RANDOM_STATE, RandomState
+from hftree._results import Result
+from hftree.errors import KinshipError, ParameterError, TraitError
 from hftree.lineage.graph import LineageGraph
-from hftree.traits._util import unique_counts, unique_inverse
+from hftree.schema import RELATIONS, RelationFilter
+from hftree.traits._util import check_count, unique_counts, unique_inverse
 from hftree.traits.encode import EncodedTrait, encode_trait
 from hftree.traits.kinship import (
     DEFAULT_RELATIONS,
     KINSHIP_LABELS,
     KINSHIPS,
-    WEIGHTINGS,
-    KinshipError,
     KinshipStructure,
+    Weighting,
+    _block_pairs,
     _Valid,
     check_kinships,
+    check_weighting,
 )
-from hftree.traits.measures import DEFAULT_MEASURES, Measure, get_measure, pair_similarity
-from hftree.traits.registry import DEFAULT_TRAITS, Trait, TraitError, get_trait, model_table
-from hftree.traits.stats import KinshipComparison, bootstrap_ratio, compare_replicates
+from hftree.traits.measures import DEFAULT_MEASURES, MEASURES, Measure, get_measure, pair_similarity
+from hftree.traits.registry import DEFAULT_TRAITS, Trait, get_trait
+from hftree.traits.stats import KinshipComparison, bootstrap_ratio, compare_replicates, seed_sequence, spawn_rng
+from hftree.traits.tables import align_models
 
-__all__ = ["CLAIMS", "INHERITANCE_COLUMNS", "InheritanceResult", "inheritance", "prepare"]
+__all__ = ["CI_METHODS", "CLAIMS", "INHERITANCE_COLUMNS", "CIMethod", "InheritanceResult", "inheritance"]
+
+#: What the bootstrap of :func:`inheritance` resamples (see its ``ci`` parameter).
+CIMethod = Literal["cluster", "pairs"]
+CI_METHODS: tuple[str, ...] = get_args(CIMethod)
 
 #: The paper's two claims: (a, b) means "similarity of a exceeds that of b".
 CLAIMS: tuple[tuple[str, str], ...] = (("siblings", "parent_child"), ("parent_child", "random_hub"))
@@ -62,43 +73,6 @@ INHERITANCE_COLUMNS: dict[str, str] = {
     "exact": "mean over every pair (True) or over a seeded sample (False)",
     "weighting": "'paper': every pair counts once; 'family': every family counts once",
 }
-
-
-def prepare(data: Any, graph: LineageGraph | None) -> tuple[pd.DataFrame, LineageGraph, np.ndarray]:
-    """``(model table, graph, node of each table row)`` from a Snapshot or a table + graph."""
-    models = model_table(data)
-    if graph is None:
-        if isinstance(data, LineageGraph):
-            graph = data
-        elif hasattr(data, "edges") and hasattr(data, "models"):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                graph = LineageGraph.from_snapshot(data)
-        else:
-            raise TraitError("a model table alone has no lineage: pass graph=LineageGraph(...) "
-                             "or a Snapshot")
-    if "id" not in models.columns:
-        raise TraitError("the model table has no 'id' column")
-    gids = graph.models["id"]
-    if len(gids) == len(models) and (graph.models is models or _same_ids(gids, models["id"])):
-        node_of_row = np.arange(len(models), dtype=np.int64)
-    else:
-        node_of_row = graph.index.get_indexer(models["id"].to_numpy(dtype=object)).astype(np.int64)
-        node_of_row[node_of_row >= len(gids)] = -1  # an external node has no record: keep it missing
-    return models, graph, node_of_row
-
-
-def _same_ids(a: pd.Series, b: pd.Series) -> bool:
-    try:  # Arrow-backed strings compare in C++
-        eq = a.reset_index(drop=True).array == b.reset_index(drop=True).array
-        return bool(np.asarray(eq, dtype=bool).all())
-    except (TypeError, ValueError):
-        return bool(np.array_equal(a.to_numpy(dtype=object), b.to_numpy(dtype=object)))
-
-
-def _rng_for(seed: np.random.SeedSequence, *names: str) -> np.random.Generator:
-    key = tuple(zlib.crc32(n.encode()) for n in names)
-    return np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key + key))
 
 
 @dataclass
@@ -165,8 +139,6 @@ def _siblings_grouped(view: _Valid, enc: EncodedTrait, measure: Measure, budget:
         k = np.diff(np.r_[starts, len(gp)])
         if int((k * (k - 1) // 2).sum()) > budget:
             return None
-        from hftree.traits.kinship import _block_pairs
-
         B, ii, jj = _block_pairs(k)
         gi, gj = starts[B] + ii, starts[B] + jj
         sims.append(pair_similarity(enc, measure, gc[gi], gc[gj]))
@@ -184,31 +156,44 @@ def _siblings_grouped(view: _Valid, enc: EncodedTrait, measure: Measure, budget:
     return np.concatenate(sims), np.concatenate(wts), np.concatenate(anchors)
 
 
-@dataclass(frozen=True)
-class InheritanceResult:
+@dataclass(frozen=True, repr=False)
+class InheritanceResult(Result):
     """Similarity of relatives, per trait × measure × kinship (see :func:`inheritance`).
 
     Attributes
     ----------
     table : pandas.DataFrame
-        Tidy table, columns :data:`INHERITANCE_COLUMNS`.
+        Tidy table, columns :data:`INHERITANCE_COLUMNS` (:meth:`to_frame`).
     comparisons : tuple of KinshipComparison
         The paper's claims (:data:`CLAIMS`) for every trait × measure.
     relation : tuple of str
         Edges followed.
     settings : dict
-        ``samples``, ``n_boot``, ``weighting``, ``random_state``, ``max_exact_pairs``.
+        ``samples``, ``n_boot``, ``weighting``, ``ci``, ``random_state``, ``max_exact_pairs``,
+        ``expensive_samples``.
     """
 
     table: pd.DataFrame
     comparisons: tuple[KinshipComparison, ...]
     relation: tuple[str, ...]
     settings: dict[str, Any]
-    _replicates: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _replicates: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict, compare=False)
+
+    title: ClassVar[str] = "Inheritance"
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table (a copy)."""
         return self.table.copy()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Means as trait, measure and one column per kinship (:meth:`wide` as columns)."""
+        return self.wide().reset_index()
+
+    def _note(self) -> str:
+        held = sum(c.holds for c in self.comparisons)
+        return (f"relation {'+'.join(self.relation)}, weighting {self.settings.get('weighting')}; "
+                f"{held} of {len(self.comparisons)} claims hold (comparisons_frame())")
 
     def comparisons_frame(self) -> pd.DataFrame:
         """One row per claim tested."""
@@ -240,10 +225,7 @@ class InheritanceResult:
 
     def plot(self, ax: Any = None) -> Any:
         """Means with 95 % intervals, one line per trait × measure across kinships."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4))
+        ax = axes_or_new(ax, figsize=(8, 4))
         ks = [k for k in KINSHIPS if k in set(self.table["kinship"])]
         x = {k: i for i, k in enumerate(ks)}
         for (trait, measure), g in self.table.groupby(["trait", "measure"], sort=False):
@@ -255,32 +237,6 @@ class InheritanceResult:
         ax.legend(fontsize="small")
         return ax
 
-    def __repr__(self) -> str:
-        lines = [f"<InheritanceResult: {self.table['trait'].nunique()} traits, relation "
-                 f"{'+'.join(self.relation)}, weighting {self.settings.get('weighting')}>"]
-        with pd.option_context("display.width", 160, "display.max_columns", 20):
-            lines.append(self.wide().round(3).to_string())
-        for c in self.comparisons:
-            lines.append(f"  {c.trait}/{c.measure}: {c.claim}: "
-                         f"{'holds' if c.holds else 'not shown'} (diff {c.difference:+.3f}, "
-                         f"d={c.effect_size:.2f}, p={c.p_value:.2g})")
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        head = "".join(f"<th>{e(c)}</th>" for c in self.table.columns)
-        body = "".join("<tr>" + "".join(f"<td>{e(_cell(v))}</td>" for v in row) + "</tr>"
-                       for row in self.table.itertuples(index=False))
-        comp = "".join(f"<li>{e(c.trait)}/{e(c.measure)}: {e(c.claim)}: "
-                       f"{'holds' if c.holds else 'not shown'} (d={c.effect_size:.2f}, p={c.p_value:.2g})</li>"
-                       for c in self.comparisons)
-        return (f"<div><b>Inheritance</b> (relation {e('+'.join(self.relation))})"
-                f"<table><tr>{head}</tr>{body}</table><ul>{comp}</ul></div>")
-
-
-def _cell(v: object) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
-
 
 def inheritance(
     data: Any,
@@ -289,15 +245,15 @@ def inheritance(
     traits: Iterable[str | Trait] | None = None,
     measures: dict[str, Iterable[str]] | Iterable[str] | None = None,
     kinships: Iterable[str] | None = None,
-    relation: Any = DEFAULT_RELATIONS,
+    relation: RelationFilter = DEFAULT_RELATIONS,
     samples: int = 10_000,
     exact: Iterable[str] | str = ("parent_child", "siblings"),
     max_exact_pairs: int = 20_000_000,
     expensive_samples: int = 1_000,
-    weighting: str = "paper",
-    ci: str = "cluster",
+    weighting: Weighting = "paper",
+    ci: CIMethod = "cluster",
     n_boot: int = 1000,
-    random_state: Any = None,
+    random_state: RandomState = DEFAULT_RANDOM_STATE,
 ) -> InheritanceResult:
     """Mean trait similarity of related models, by kinship, with bootstrap CIs and the paper's tests.
 
@@ -314,8 +270,9 @@ def inheritance(
         applies each measure to the traits it fits.
     kinships : iterable of str, optional
         Default all of :data:`~hftree.traits.kinship.KINSHIPS`.
-    relation : str or sequence
-        Edges followed; default all but ``merge``.
+    relation : str, sequence of str or None
+        Edges followed; default all but ``merge`` (:data:`~hftree.traits.kinship.DEFAULT_RELATIONS`),
+        ``None`` every edge.
     samples : int
         Pairs drawn for each sampled kinship.
     exact : iterable of str or "all"
@@ -334,9 +291,9 @@ def inheritance(
         pairs then have intervals of almost zero width).
     n_boot : int
         Bootstrap replicates.
-    random_state : int, SeedSequence or None
-        Seed; each (trait, kinship) gets its own stream, so adding a trait does not
-        change the pairs drawn for another.
+    random_state : int, SeedSequence, Generator or None
+        Seed (default 0); each (trait, kinship) gets its own stream, so adding a trait does
+        not change the pairs drawn for another.
 
     Returns
     -------
@@ -350,18 +307,19 @@ def inheritance(
     >>> r.table[["kinship", "exact"]].values.tolist()
     [['parent_child', True], ['siblings', True], ['random_hub', False]]
     """
-    if weighting not in WEIGHTINGS:
-        raise KinshipError(f"unknown weighting {weighting!r}; expected one of {', '.join(WEIGHTINGS)}")
-    if ci not in ("cluster", "pairs"):
-        raise KinshipError(f"unknown ci {ci!r}; expected 'cluster' or 'pairs'")
-    if samples < 1 or n_boot < 0:
-        raise KinshipError(f"samples must be ≥ 1 and n_boot ≥ 0, got samples={samples}, n_boot={n_boot}")
+    check_weighting(weighting)
+    if ci not in CI_METHODS:
+        raise ParameterError("ci", " or ".join(repr(c) for c in CI_METHODS), ci)
+    check_count("samples", samples, 1)
+    check_count("n_boot", n_boot, 0)
+    check_count("max_exact_pairs", max_exact_pairs, 0)
+    check_count("expensive_samples", expensive_samples, 1)
     ks = check_kinships(kinships)
     exact_set = set(KINSHIPS) if exact == "all" else set(check_kinships(exact))
-    models, G, node_of_row = prepare(data, graph)
+    models, G, node_of_row = align_models(data, graph)
     struct = KinshipStructure(G, relation)
     node_root = struct.node_root() if weighting == "family" else None  # family of each anchor
-    seed = random_state if isinstance(random_state, np.random.SeedSequence) else np.random.SeedSequence(random_state)
+    seed = seed_sequence(random_state)
     trait_objs = [get_trait(t) for t in (traits if traits is not None else DEFAULT_TRAITS)]
     rows: list[_Row] = []
     for tr in trait_objs:
@@ -390,7 +348,7 @@ def inheritance(
                     rows.append(_Row(tr.name, mname, kin, mean, sd, n, population, True, S, C, W))
                     continue
                 if sampled is None:
-                    sampled = units.sample(samples, _rng_for(seed, tr.name, kin), weighting, node_root)
+                    sampled = units.sample(samples, spawn_rng(seed, tr.name, kin), weighting, node_root)
                 u, v, anchor = sampled
                 if meas.expensive:
                     u, v, anchor = u[:expensive_samples], v[:expensive_samples], anchor[:expensive_samples]
@@ -411,8 +369,6 @@ def _measures_for(tr: Trait, measures: Any) -> list[str]:
             return [ms] if isinstance(ms, str) else list(ms)
         return list(DEFAULT_MEASURES[tr.kind])
     ms = [measures] if isinstance(measures, str) else list(measures)
-    from hftree.traits.measures import MEASURES
-
     bad = [m for m in ms if m not in MEASURES]
     if bad:
         raise TraitError(f"unknown similarity measure {bad[0]!r}; expected one of {', '.join(MEASURES)}")
@@ -435,7 +391,7 @@ def _finish(rows: list[_Row], struct: KinshipStructure, settings: dict[str, Any]
     reps: dict[tuple[str, str, str], np.ndarray] = {}
     recs = []
     for r in rows:
-        rep = bootstrap_ratio(r.S, r.C, settings["n_boot"], _rng_for(seed, "boot", r.trait, r.measure, r.kinship),
+        rep = bootstrap_ratio(r.S, r.C, settings["n_boot"], spawn_rng(seed, "boot", r.trait, r.measure, r.kinship),
                               r.W)
         reps[(r.trait, r.measure, r.kinship)] = rep
         fin = rep[np.isfinite(rep)]
@@ -453,7 +409,5 @@ def _finish(rows: list[_Row], struct: KinshipStructure, settings: dict[str, Any]
                 comps.append(compare_replicates(trait, measure, a, b, ra["mean"], rb["mean"], ra["sd"], rb["sd"],
                                                 ra["n_pairs"], rb["n_pairs"], reps[(trait, measure, a)],
                                                 reps[(trait, measure, b)]))
-    from hftree.schema import RELATIONS
-
     rel = struct.relation if struct.relation is not None else RELATIONS
     return InheritanceResult(table, tuple(comps), tuple(rel), settings, reps)

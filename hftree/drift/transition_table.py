@@ -11,23 +11,29 @@ Over the edges where both ends report the trait:
 
 The *net flow* of a pair of values is ``n(a → b) − n(b → a)``; the ordering that
 agrees with the most net flows is :meth:`TransitionTable.ordering`.
+
+:func:`transitions` (exported as ``hftree.drift.transitions``) lives here; the module is
+named after the table it builds so that it does not collide with the function.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from hftree.drift.ordering import TraitOrdering, order_values
+from hftree._results import Result
+from hftree.drift.ordering import Method, Objective, TraitOrdering, order_values
+from hftree.errors import TraitError
 from hftree.lineage.graph import LineageGraph
-from hftree.traits._util import unique_counts, unique_inverse
+from hftree.schema import RelationFilter
+from hftree.traits._util import check_count, unique_counts, unique_inverse
 from hftree.traits.encode import EncodedTrait, encode_trait
 from hftree.traits.kinship import DEFAULT_RELATIONS, KinshipStructure, _ragged_product
-from hftree.traits.registry import Trait, TraitError, get_trait
+from hftree.traits.registry import Trait, get_trait
+from hftree.traits.tables import align_models
 
 __all__ = ["DEFAULT_EXCLUDE", "TransitionTable", "transitions"]
 
@@ -35,8 +41,8 @@ __all__ = ["DEFAULT_EXCLUDE", "TransitionTable", "transitions"]
 DEFAULT_EXCLUDE: tuple[str, ...] = ("other", "unknown", "none", "None", "", "[]")
 
 
-@dataclass(frozen=True)
-class TransitionTable:
+@dataclass(frozen=True, repr=False)
+class TransitionTable(Result):
     """Parent → child transitions of one trait (see :func:`transitions`).
 
     Attributes
@@ -65,14 +71,22 @@ class TransitionTable:
     n_edges: int
     n_changed: int
 
+    title: ClassVar[str] = "Transitions"
+
     def to_frame(self) -> pd.DataFrame:
-        """The transition counts (a copy)."""
+        """The transition counts, most frequent first (a copy)."""
         return self.counts.copy()
 
-    def top_values(self, k: int | None = None, exclude: tuple[str, ...] = DEFAULT_EXCLUDE) -> list[str]:
-        """The ``k`` most common values (by appearances), placeholders excluded."""
+    def _note(self) -> str:
+        share = self.n_changed / self.n_edges if self.n_edges else float("nan")
+        moves = ", ".join(f"{a} → {b} ({n})" for a, b, n in self.counts.head(5).itertuples(index=False))
+        return (f"{self.trait}: {self.n_edges} edges, {self.n_changed} changed ({share:.1%})"
+                + (f"; top: {moves}" if moves else ""))
+
+    def top_values(self, top: int | None = None, exclude: tuple[str, ...] = DEFAULT_EXCLUDE) -> list[str]:
+        """The ``top`` most common values (by appearances; all for ``None``), placeholders excluded."""
         vals = [v for v in self.appearances.index if str(v) not in exclude]
-        return vals if k is None else vals[:k]
+        return vals if top is None else vals[: check_count("top", top, 1)]
 
     def matrix(self, values: list[str] | None = None) -> pd.DataFrame:
         """Transition counts as a square table (rows: parent value, columns: child value)."""
@@ -104,29 +118,15 @@ class TransitionTable:
         df["total"] = df["a_to_b"] + df["b_to_a"]
         return df.sort_values(["net", "total", "a", "b"], ascending=[False, False, True, True]).reset_index(drop=True)
 
-    def ordering(self, k: int = 10, *, objective: str = "pairs", method: str = "auto", max_exact: int = 20,
-                 exclude: tuple[str, ...] = DEFAULT_EXCLUDE, values: list[str] | None = None) -> TraitOrdering:
-        """The ordering of the top-``k`` values agreeing with the most oriented transitions
-        (exact for ``k ≤ max_exact``; see :mod:`hftree.drift.ordering`)."""
-        vals = list(values) if values is not None else self.top_values(k, exclude)
+    def ordering(self, top: int = 10, *, objective: Objective = "pairs", method: Method = "auto",
+                 max_exact: int = 20, exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
+                 values: list[str] | None = None) -> TraitOrdering:
+        """The ordering of the ``top`` most common values agreeing with the most oriented
+        transitions (exact for ``top ≤ max_exact``; see :mod:`hftree.drift.ordering`)."""
+        vals = list(values) if values is not None else self.top_values(top, exclude)
         W = self.matrix(vals).to_numpy(dtype=np.float64)
         return order_values(self.trait, [str(v) for v in vals], W, objective=objective, method=method,
                             max_exact=max_exact, flow=self.net_flow(vals))
-
-    def __repr__(self) -> str:
-        share = self.n_changed / self.n_edges if self.n_edges else float("nan")
-        top = self.counts.sort_values("n", ascending=False).head(5)
-        moves = ", ".join(f"{a} → {b} ({n})" for a, b, n in top.itertuples(index=False))
-        return (f"<TransitionTable {self.trait}: {self.n_edges} edges, {self.n_changed} changed ({share:.1%}); "
-                f"top: {moves}>")
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        top = self.counts.sort_values("n", ascending=False).head(15)
-        body = "".join(f"<tr><td>{e(str(a))}</td><td>{e(str(b))}</td><td>{n}</td></tr>"
-                       for a, b, n in top.itertuples(index=False))
-        return (f"<div><b>Transitions of {e(self.trait)}</b>: {self.n_edges} edges, {self.n_changed} changed"
-                f"<table><tr><th>parent</th><th>child</th><th>n</th></tr>{body}</table></div>")
 
 
 def _edge_codes(enc: EncodedTrait, s: KinshipStructure, edge_mask: np.ndarray | None = None
@@ -141,8 +141,17 @@ def _edge_codes(enc: EncodedTrait, s: KinshipStructure, edge_mask: np.ndarray | 
 
 
 def transitions(data: Any, graph: LineageGraph | None = None, *, trait: str | Trait,
-                relation: Any = DEFAULT_RELATIONS) -> TransitionTable:
+                relation: RelationFilter = DEFAULT_RELATIONS) -> TransitionTable:
     """Parent → child transitions of ``trait`` over the edges of ``relation``.
+
+    Parameters
+    ----------
+    data : Snapshot or model table (with ``graph``)
+    graph : LineageGraph, optional
+    trait : str or Trait
+        A categorical or set trait (:class:`~hftree.errors.TraitError` otherwise).
+    relation : str, sequence of str or None
+        Edges followed (default every relation but ``merge``; ``None``: every edge).
 
     Examples
     --------
@@ -154,12 +163,10 @@ def transitions(data: Any, graph: LineageGraph | None = None, *, trait: str | Tr
     >>> t.n_edges, t.n_changed
     (4, 2)
     """
-    from hftree.traits.inheritance import prepare
-
     tr = get_trait(trait)
     if tr.kind not in ("categorical", "set"):
         raise TraitError(f"transitions need a categorical or set trait; {tr.name!r} is {tr.kind}")
-    models, G, node_of_row = prepare(data, graph)
+    models, G, node_of_row = align_models(data, graph)
     enc_rows = encode_trait(models, tr)
     enc = enc_rows.at_nodes(node_of_row, G.n_nodes)
     s = KinshipStructure(G, relation)
