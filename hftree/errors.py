@@ -157,11 +157,11 @@ class TraitError(HftreeError, ValueError):
 
 
 class KinshipError(HftreeError, ValueError):
-    """An unknown kinship or weighting, or an enumeration larger than allowed."""
+    """An unknown kinship, or an enumeration of pairs larger than allowed."""
 
 
 class OrderingError(HftreeError, ValueError):
-    """Bad input to the ordering solver (not a square matrix, unknown method or objective)."""
+    """Input the ordering solver cannot order (not a square matrix, brute force on too many values)."""
 
 
 class DataQualityWarning(UserWarning):
