@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         embeddings,
         k=args.k,
         pairs=args.pairs,
-        n_bootstraps=args.bootstraps,
+        n_boot=args.bootstraps,
         random_state=args.seed,
     )
     total = time.perf_counter() - start
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         "widths": [int(e.shape[1]) for e in embeddings.values()],
         "omnibus_dimension": result.omnibus.n_components_,
         "pairs_tested": len(result.tests),
-        "n_bootstraps": args.bootstraps,
+        "n_boot": args.bootstraps,
         "seconds": {name: round(value, 2) for name, value in result.timings.items()},
         "pipeline_seconds": round(total, 2),
         "pipeline_cpu_seconds": round(cpu, 2),

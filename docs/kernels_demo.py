@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     pairs = [(reference, m) for m in others]
     if "tfidf-256" in embeddings and "bow-256" in embeddings:
         pairs.append(("tfidf-256", "bow-256"))
-    result = compare_kernels(kernels, pairs=pairs, n_bootstraps=args.bootstraps, random_state=args.seed)
+    result = compare_kernels(kernels, pairs=pairs, n_boot=args.bootstraps, random_state=args.seed)
     analysis = time.perf_counter() - start
 
     result.to_frame().to_csv(args.out / "models.csv")

@@ -28,6 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
+from hftree._atomic import atomic_path
+from hftree._random import DEFAULT_RANDOM_STATE, RandomState, check_random_state
+from hftree.errors import ParameterError
+
 __all__ = ["synthetic_cards", "synthetic_hub", "write_synthetic_hub"]
 
 _LICENSES = np.array(
@@ -83,7 +87,7 @@ _MS_PER_DAY = 86_400_000
 def synthetic_hub(
     n_models: int = 20_000,
     *,
-    random_state: int = 0,
+    random_state: RandomState = DEFAULT_RANDOM_STATE,
     start: str = "2021-01-01",
     end: str = "2025-07-01",
     derived_share: float = 0.29,
@@ -94,7 +98,7 @@ def synthetic_hub(
     ----------
     n_models : int
         Number of models.
-    random_state : int
+    random_state : int, Generator or None
         Seed; the same seed yields the same records.
     start, end : str
         Creation dates are spread between these (ISO dates), growing exponentially.
@@ -109,9 +113,11 @@ def synthetic_hub(
     >>> recs == list(synthetic_hub(200, random_state=1))
     True
     """
-    if n_models < 0:
-        raise ValueError(f"n_models must be >= 0, got {n_models}")
-    rng = np.random.default_rng(random_state)
+    if isinstance(n_models, bool) or not isinstance(n_models, int | np.integer) or n_models < 0:
+        raise ParameterError("n_models", "a whole number >= 0", n_models)
+    if not 0 <= derived_share <= 1:
+        raise ParameterError("derived_share", "a share between 0 and 1", derived_share)
+    rng = check_random_state(random_state)
     n = n_models
     t0 = np.datetime64(start, "ms").astype(np.int64)
     t1 = np.datetime64(end, "ms").astype(np.int64)
@@ -149,8 +155,8 @@ def synthetic_hub(
     uni = rng.random((n, 4))
 
     urn: list[int] = []  # preferential attachment: model i appears (children + attractiveness) times
-    license_of: list[object] = [None] * n
-    task_of: list[object] = [None] * n
+    license_of: list[str | None] = [None] * n
+    task_of: list[str | None] = [None] * n
     arch_of = [""] * n
     langs_of: list[tuple[str, ...]] = [()] * n
     ids: list[str] = [""] * n
@@ -158,7 +164,7 @@ def synthetic_hub(
     seen: set[str] = set()
 
     for i in range(n):
-        rel = _REL_NAMES[rel_idx[i]] if derived[i] and urn else None
+        rel: str | None = str(_REL_NAMES[rel_idx[i]]) if derived[i] and urn else None
         parents: list[int] = []
         if rel is not None:
             k = int(n_par[i]) if rel == "merge" else 1
@@ -174,7 +180,7 @@ def synthetic_hub(
             author = _QUANTIZERS[q_idx[i]]
         else:
             author = f"user{author_idx[i]}"
-        if first >= 0:
+        if first >= 0 and rel is not None:
             stem = ids[first].split("/", 1)[1]
             name = stem[:60] + _SUFFIX[rel][sfx[i] % len(_SUFFIX[rel])]
         else:
@@ -185,6 +191,8 @@ def synthetic_hub(
         seen.add(mid)
         ids[i] = mid
         # inherited traits
+        lic: str | None
+        task: str | None
         if first >= 0:
             lic = license_of[first] if r_keep_lic[i] < 0.6 else _LICENSES[lic_idx[i] % 4]
             task = task_of[first]
@@ -268,7 +276,7 @@ def synthetic_hub(
         yield rec
 
 
-def synthetic_cards(records: list[dict], *, random_state: int = 0) -> Iterator[dict]:
+def synthetic_cards(records: list[dict], *, random_state: RandomState = DEFAULT_RANDOM_STATE) -> Iterator[dict]:
     """Yield ``{"id", "card"}`` README texts for some of ``records``.
 
     Derived models more often get short auto-generated Trainer cards; roots get
@@ -279,7 +287,7 @@ def synthetic_cards(records: list[dict], *, random_state: int = 0) -> Iterator[d
     >>> all(set(c) == {"id", "card"} for c in cards)
     True
     """
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     for rec in records:
         derived = "base_model" in rec.get("cardData", {})
         u = rng.random()
@@ -312,32 +320,37 @@ def write_synthetic_hub(
     path: str | os.PathLike[str],
     n_models: int,
     *,
-    random_state: int = 0,
+    random_state: RandomState = DEFAULT_RANDOM_STATE,
     compresslevel: int = 6,
 ) -> Path:
     """Write :func:`synthetic_hub` records to JSON Lines (gzipped when ``path`` ends in ``.gz``).
 
-    The file is written to a temporary name and renamed when complete.
+    The file is written through :func:`hftree._atomic.atomic_path` (a temporary name,
+    renamed when complete).
+
+    >>> import tempfile, pathlib
+    >>> out = write_synthetic_hub(pathlib.Path(tempfile.mkdtemp()) / "hub.jsonl.gz", 5)
+    >>> sum(1 for _ in gzip.open(out))
+    5
     """
     import orjson
 
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    opener = (
-        (lambda: gzip.open(tmp, "wb", compresslevel=compresslevel))  # noqa: SIM115 - opened by `with` below
-        if path.suffix == ".gz"
-        else (lambda: open(tmp, "wb"))  # noqa: SIM115
-    )
-    with opener() as fh:
-        buf: list[bytes] = []
-        for rec in synthetic_hub(n_models, random_state=random_state):
-            buf.append(orjson.dumps(rec))
-            if len(buf) >= 10_000:
+    with atomic_path(path) as tmp:
+        opener = (
+            (lambda: gzip.open(tmp, "wb", compresslevel=compresslevel))  # noqa: SIM115 - opened by `with` below
+            if path.suffix == ".gz"
+            else (lambda: open(tmp, "wb"))  # noqa: SIM115
+        )
+        with opener() as fh:
+            buf: list[bytes] = []
+            for rec in synthetic_hub(n_models, random_state=random_state):
+                buf.append(orjson.dumps(rec))
+                if len(buf) >= 10_000:
+                    fh.write(b"\n".join(buf) + b"\n")
+                    buf.clear()
+            if buf:
                 fh.write(b"\n".join(buf) + b"\n")
-                buf.clear()
-        if buf:
-            fh.write(b"\n".join(buf) + b"\n")
-    os.replace(tmp, path)
     return path
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hftree.errors import InputFormatError
+from hftree.errors import InputFormatError, ParameterError
 
 NAT = np.iinfo(np.int64).min
 
@@ -19,11 +19,8 @@ NONE = "(none)"
 def check_table(models: Any, *required: str) -> pd.DataFrame:
     """``models`` must be a DataFrame holding ``required`` columns."""
     if not isinstance(models, pd.DataFrame):
-        raise InputFormatError(
-            f"expected a model table (pandas DataFrame); got {type(models).__name__}. "
-            "Pass snapshot.models or graph.models",
-            field="models",
-        )
+        raise ParameterError("models", "a model table (pandas DataFrame)", type(models).__name__,
+                             hint="pass snapshot.models or graph.models")
     missing = [c for c in required if c not in models.columns]
     if missing:
         raise InputFormatError(

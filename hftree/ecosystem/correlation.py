@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import asdict, dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hftree._results import Result
 from hftree.ecosystem._data import check_table, nonnegative
 
 __all__ = ["LikesDownloads", "likes_downloads"]
 
 
-@dataclass(frozen=True)
-class LikesDownloads:
+@dataclass(frozen=True, repr=False)
+class LikesDownloads(Result):
     """Correlation of likes and downloads over the models that have both.
 
     Attributes
@@ -45,21 +46,16 @@ class LikesDownloads:
     log1p_pearson_pvalue: float
     spearman_pvalue: float
 
+    title: ClassVar[str] = "Likes vs downloads"
+
     def to_frame(self) -> pd.DataFrame:
         """One row with every field."""
         return pd.DataFrame([asdict(self)])
 
-    def __repr__(self) -> str:
+    def _note(self) -> str:
         return (
-            f"<LikesDownloads n={self.n:,}: R² {self.pearson_r2:.3f} raw, "
-            f"{self.log1p_pearson_r2:.3f} log1p; "
-            f"Spearman ρ {self.spearman_rho:.3f}>"
-        )
-
-    def _repr_html_(self) -> str:
-        return (
-            f"<p><b>{html.escape(type(self).__name__)}</b> over {self.n:,} models</p>"
-            + self.to_frame().to_html(index=False, escape=True)
+            f"n={self.n:,}: R² {self.pearson_r2:.3f} raw, {self.log1p_pearson_r2:.3f} log1p; "
+            f"Spearman ρ {self.spearman_rho:.3f}"
         )
 
 

@@ -1,4 +1,4 @@
-"""Plots of the ecosystem tables; matplotlib (optional) is imported inside each function."""
+"""Plots of the ecosystem tables; matplotlib (optional) is imported on the first plot."""
 
 from __future__ import annotations
 
@@ -7,20 +7,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hftree._plotting import axes_or_new
+from hftree._random import DEFAULT_RANDOM_STATE, RandomState, check_random_state
 from hftree.ecosystem._data import check_table, nonnegative
-from hftree.ecosystem.concentration import _clean, gini
 from hftree.ecosystem.correlation import _correlation
-from hftree.errors import InputFormatError
+from hftree.ecosystem.inequality import _clean, gini
+from hftree.errors import InputFormatError, ParameterError
 
 __all__ = ["plot_concentration", "plot_created_per_month", "plot_likes_downloads", "plot_shares"]
 
 
-def _axes(ax: Any) -> Any:
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(7, 4.5))
-    return ax
+_FIGSIZE = (7.0, 4.5)
 
 
 def plot_shares(
@@ -51,7 +48,7 @@ def plot_shares(
             f"columns are {', '.join(map(str, table.columns))}",
             field=missing[0],
         )
-    ax = _axes(ax)
+    ax = axes_or_new(ax, figsize=_FIGSIZE)
     labels = table.iloc[:, 0].astype(str).tolist()
     y = np.arange(len(labels))
     h = 0.8 / max(len(measures), 1)
@@ -76,7 +73,7 @@ def plot_likes_downloads(
     *,
     ax: Any = None,
     max_points: int = 20_000,
-    random_state: int = 0,
+    random_state: RandomState = DEFAULT_RANDOM_STATE,
 ) -> Any:
     """Likes against downloads on log axes (``1 + count``), with R² and Spearman ρ in the title.
 
@@ -88,21 +85,23 @@ def plot_likes_downloads(
     max_points : int
         Draw a uniform random sample of at most this many models (the
         statistics in the title use all of them).
-    random_state : int
-        Seed of the sample.
+    random_state : int, Generator or None
+        Seed of the sample (:func:`hftree._random.check_random_state`).
 
     Returns
     -------
     matplotlib.axes.Axes
     """
+    if isinstance(max_points, bool) or not isinstance(max_points, int | np.integer) or max_points < 1:
+        raise ParameterError("max_points", "a whole number >= 1", max_points)
     check_table(models, "likes", "downloads")
     lk = nonnegative(models, "likes")
     dl = nonnegative(models, "downloads")
     res = _correlation(lk, dl)
     ok = np.flatnonzero(~(np.isnan(lk) | np.isnan(dl)))
     if len(ok) > max_points:
-        ok = np.sort(np.random.default_rng(random_state).choice(ok, size=max_points, replace=False))
-    ax = _axes(ax)
+        ok = np.sort(check_random_state(random_state).choice(ok, size=max_points, replace=False))
+    ax = axes_or_new(ax, figsize=_FIGSIZE)
     ax.scatter(1 + dl[ok], 1 + lk[ok], s=4, alpha=0.3, linewidths=0)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -130,7 +129,7 @@ def plot_created_per_month(
     """
     if "month" not in table.columns:
         raise InputFormatError("expected a monthly table with a 'month' column", field="month")
-    ax = _axes(ax)
+    ax = axes_or_new(ax, figsize=_FIGSIZE)
     cats = [c for c in table.columns if c not in ("month", "total")]
     x = np.arange(len(table))
     bottom = np.zeros(len(table))
@@ -163,7 +162,7 @@ def plot_concentration(values: pd.DataFrame | np.ndarray | pd.Series, *, ax: Any
     """
     x = nonnegative(values, "downloads") if isinstance(values, pd.DataFrame) else _clean(values)
     x = np.sort(x[~np.isnan(x)])
-    ax = _axes(ax)
+    ax = axes_or_new(ax, figsize=_FIGSIZE)
     if len(x) and x.sum() > 0:
         cum = np.concatenate([[0.0], np.cumsum(x) / x.sum()])
         frac = np.linspace(0, 1, len(cum))

@@ -1,6 +1,6 @@
 """Who and what holds the models and the downloads: shares by licence, creator, task and library.
 
-Every share table lists the ``n_values`` most common values of a column, then
+Every share table lists the ``top`` most common values of a column, then
 ``(other)`` (all remaining values together) and ``(none)`` (models without a
 value), so the shares of a table always add up to 1 — by model count, by
 downloads and by likes. A model without a download (like) count adds nothing
@@ -9,13 +9,13 @@ to the downloads (likes) but still counts as a model.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
 from hftree.ecosystem._data import NONE, OTHER, categories, check_table, nonnegative
-from hftree.errors import InputFormatError
+from hftree.errors import ParameterError
 from hftree.licenses import LICENSE_CLASSES, PERMISSIVE, license_classes
 
 __all__ = [
@@ -27,12 +27,12 @@ __all__ = [
 ]
 
 RankBy = Literal["models", "downloads", "likes"]
-_RANK_BY = ("models", "downloads", "likes")
+_RANK_BY: tuple[str, ...] = get_args(RankBy)
 
 #: Columns of a share table after the value column (named after the model-table column).
 SHARE_COLUMNS: dict[str, str] = {
     "kind": "'value' (one of the top values), 'other' (the rest together) or 'none' (no value)",
-    "n_values": "distinct values in the row (1 for a top value)",
+    "n_values": "distinct values in the row (1 for a listed value)",
     "models": "number of models",
     "model_share": "models / all models",
     "downloads": "downloads summed over the models",
@@ -44,18 +44,13 @@ SHARE_COLUMNS: dict[str, str] = {
 
 def _check_rank_by(rank_by: str) -> None:
     if rank_by not in _RANK_BY:
-        raise InputFormatError(
-            f"rank_by must be one of {', '.join(_RANK_BY)}; got {rank_by!r}", field="rank_by"
-        )
+        raise ParameterError("rank_by", f"one of {', '.join(_RANK_BY)}", rank_by)
 
 
-def _check_n_values(n_values: int | None) -> None:
-    if n_values is not None and (
-        isinstance(n_values, bool) or not isinstance(n_values, int | np.integer) or n_values < 0
-    ):
-        raise InputFormatError(
-            f"n_values must be an integer >= 0 or None; got {n_values!r}", field="n_values"
-        )
+def _check_top(top: int | None, name: str = "top") -> None:
+    """``top`` values listed one by one: a whole number >= 0, or None for all of them."""
+    if top is not None and (isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 0):
+        raise ParameterError(name, "a whole number >= 0 or None", top)
 
 
 def _counts(models: pd.DataFrame, name: str) -> np.ndarray:
@@ -75,7 +70,7 @@ def _share_frame(
     likes: np.ndarray,
     *,
     name: str,
-    n_values: int | None,
+    top: int | None,
     rank_by: str,
 ) -> pd.DataFrame:
     """The share table from category codes (−1 = missing) and per-model counts (0 where missing)."""
@@ -90,15 +85,15 @@ def _share_frame(
     key = {"models": cnt, "downloads": dsum, "likes": lsum}[rank_by][present]
     label_rank = np.argsort(np.argsort(labels[present].astype(str), kind="stable"), kind="stable")
     order = present[np.lexsort((label_rank, -cnt[present], -key))]
-    top = order if n_values is None else order[:n_values]
-    rest = order[len(top) :]
+    shown = order if top is None else order[:top]
+    rest = order[len(shown) :]
 
-    values = [*labels[top].tolist(), OTHER, NONE]
-    kinds = ["value"] * len(top) + ["other", "none"]
-    n_vals = [1] * len(top) + [len(rest), 0]
-    models = np.concatenate([cnt[top], [cnt[rest].sum(), (~valid).sum()]]).astype(np.int64)
-    dls = np.concatenate([dsum[top], [dsum[rest].sum(), dl[~valid].sum()]])
-    lks = np.concatenate([lsum[top], [lsum[rest].sum(), lk[~valid].sum()]])
+    values = [*labels[shown].tolist(), OTHER, NONE]
+    kinds = ["value"] * len(shown) + ["other", "none"]
+    n_vals = [1] * len(shown) + [len(rest), 0]
+    models = np.concatenate([cnt[shown], [cnt[rest].sum(), (~valid).sum()]]).astype(np.int64)
+    dls = np.concatenate([dsum[shown], [dsum[rest].sum(), dl[~valid].sum()]])
+    lks = np.concatenate([lsum[shown], [lsum[rest].sum(), lk[~valid].sum()]])
     frame = pd.DataFrame(
         {
             name: pd.array(values, dtype="string"),
@@ -121,7 +116,7 @@ def share_table(
     models: pd.DataFrame,
     column: str,
     *,
-    n_values: int | None = 10,
+    top: int | None = 10,
     rank_by: RankBy = "models",
 ) -> pd.DataFrame:
     """Share of models, downloads and likes held by each value of ``column``.
@@ -133,7 +128,7 @@ def share_table(
     column : str
         A column of single values: ``license``, ``author``, ``pipeline_tag``,
         ``library_name``, ...
-    n_values : int or None
+    top : int or None
         List this many values one by one (``None``: all of them); the rest are
         summed in the ``(other)`` row.
     rank_by : {"models", "downloads", "likes"}
@@ -152,7 +147,7 @@ def share_table(
     >>> models = pd.DataFrame({"id": list("abcde"),
     ...                        "license": ["mit", "mit", "gpl-3.0", None, "cc0-1.0"],
     ...                        "downloads": [10, 30, 50, 10, 0], "likes": [1, 0, 2, 1, 0]})
-    >>> t = share_table(models, "license", n_values=1)
+    >>> t = share_table(models, "license", top=1)
     >>> t[["license", "models", "model_share", "download_share"]]
        license  models  model_share  download_share
     0      mit       2          0.4             0.4
@@ -161,7 +156,7 @@ def share_table(
     """
     check_table(models, column)
     _check_rank_by(rank_by)
-    _check_n_values(n_values)
+    _check_top(top)
     codes, labels = categories(models, column)
     return _share_frame(
         codes,
@@ -169,7 +164,7 @@ def share_table(
         _counts(models, "downloads"),
         _counts(models, "likes"),
         name=column,
-        n_values=n_values,
+        top=top,
         rank_by=rank_by,
     )
 
@@ -188,7 +183,7 @@ def _classes_of(class_codes: np.ndarray, where: np.ndarray) -> str | None:
 
 
 def license_shares(
-    models: pd.DataFrame, *, n_values: int | None = 10, rank_by: RankBy = "models"
+    models: pd.DataFrame, *, top: int | None = 10, rank_by: RankBy = "models"
 ) -> pd.DataFrame:
     """:func:`share_table` of the ``license`` column, with the class of each licence.
 
@@ -210,7 +205,7 @@ def license_shares(
     """
     check_table(models, "license")
     _check_rank_by(rank_by)
-    _check_n_values(n_values)
+    _check_top(top)
     codes, labels = categories(models, "license")
     frame = _share_frame(
         codes,
@@ -218,7 +213,7 @@ def license_shares(
         _counts(models, "downloads"),
         _counts(models, "likes"),
         name="license",
-        n_values=n_values,
+        top=top,
         rank_by=rank_by,
     )
     return _license_frame(frame, codes, labels, _class_codes(models))

@@ -2,33 +2,35 @@
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import ClassVar, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
+from hftree._results import Result
 from hftree.ecosystem._data import NAT, categories, check_table, nonnegative, times_ms
-from hftree.ecosystem.concentration import _concentration, _family_concentration
 from hftree.ecosystem.correlation import LikesDownloads, _correlation
+from hftree.ecosystem.inequality import _concentration, _family_concentration
 from hftree.ecosystem.shares import (
-    _check_n_values,
+    _check_top,
     _class_codes,
     _class_frame,
     _license_frame,
     _share_frame,
 )
 from hftree.ecosystem.trends import _months, _per_month
-from hftree.errors import InputFormatError
+from hftree.errors import InputFormatError, ParameterError, UsageError
 from hftree.licenses import LICENSE_CLASSES, license_classes
+from hftree.lineage.graph import LineageGraph
+from hftree.schema import RelationFilter
 
 __all__ = ["BY", "EcosystemStats", "ecosystem_stats", "top_models"]
 
 By = Literal["downloads", "likes", "created"]
 #: What ``top`` ranks models by: most downloads, most likes, or most recently created.
-BY: tuple[str, ...] = ("downloads", "likes", "created")
+BY: tuple[str, ...] = get_args(By)
 
 _SHARE_COLUMNS = {
     "license": "license_shares",
@@ -38,9 +40,13 @@ _SHARE_COLUMNS = {
 }
 
 
-def _rank_key(models: pd.DataFrame, by: str, time_column: str) -> np.ndarray:
+def _check_by(by: str) -> None:
     if by not in BY:
-        raise InputFormatError(f"by must be one of {', '.join(BY)}; got {by!r}", field="by")
+        raise ParameterError("by", f"one of {', '.join(BY)}", by)
+
+
+def _rank_key(models: pd.DataFrame, by: str, time_column: str) -> np.ndarray:
+    _check_by(by)
     if by == "created":
         check_table(models, time_column)
         t = times_ms(models, time_column)
@@ -59,7 +65,7 @@ def _rank_key(models: pd.DataFrame, by: str, time_column: str) -> np.ndarray:
 def _top_positions(models: pd.DataFrame, top: int, by: str, time_column: str) -> np.ndarray:
     """Row positions of the ``top`` first models by ``by`` (descending; ties: smaller id first)."""
     if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
-        raise InputFormatError(f"top must be an integer >= 1; got {top!r}", field="top")
+        raise ParameterError("top", "a whole number >= 1", top)
     check_table(models, "id")
     key = _rank_key(models, by, time_column)
     n = len(key)
@@ -80,9 +86,9 @@ def _top_positions(models: pd.DataFrame, top: int, by: str, time_column: str) ->
 
 
 def top_models(
-    models: pd.DataFrame, n: int, *, by: By = "downloads", time_column: str = "created_at"
+    models: pd.DataFrame, top: int, *, by: By = "downloads", time_column: str = "created_at"
 ) -> pd.DataFrame:
-    """The ``n`` most downloaded / most liked / most recently created models, in that order.
+    """The ``top`` most downloaded / most liked / most recently created models, in that order.
 
     Models without the value rank last; ties go to the smaller id.
 
@@ -91,17 +97,17 @@ def top_models(
     >>> top_models(models, 2)["id"].tolist()
     ['b', 'a']
     """
-    return models.iloc[_top_positions(models, n, by, time_column)]
+    return models.iloc[_top_positions(models, top, by, time_column)]
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class EcosystemStats:
+class EcosystemStats(Result):
     """Ecosystem tables of a model table (see :func:`ecosystem_stats`).
 
     Attributes
     ----------
     summary : pandas.DataFrame
-        Headline figures: ``statistic``, ``value``, ``description``.
+        Headline figures: ``statistic``, ``value``, ``description`` (a copy: :meth:`to_frame`).
     license_shares, author_shares, task_shares, library_shares : pandas.DataFrame
         Share tables (:func:`~hftree.ecosystem.shares.share_table`) of
         ``license`` (with its class), ``author``, ``pipeline_tag``, ``library_name``.
@@ -124,7 +130,7 @@ class EcosystemStats:
         Rows of the model table, models analysed.
     """
 
-    summary: pd.DataFrame
+    headline: pd.DataFrame
     license_shares: pd.DataFrame
     license_class_shares: pd.DataFrame
     author_shares: pd.DataFrame
@@ -141,11 +147,17 @@ class EcosystemStats:
     n_total: int
     n_selected: int
 
+    title: ClassVar[str] = "EcosystemStats"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Headline figures: ``statistic``, ``value``, ``description``."""
+        return self.headline
+
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by name (``summary`` first; absent tables left out)."""
         names = [
-            "summary",
             "license_shares",
             "license_class_shares",
             "author_shares",
@@ -158,24 +170,25 @@ class EcosystemStats:
             "created_by_task",
             "selection",
         ]
-        return {k: getattr(self, k) for k in names if getattr(self, k) is not None}
+        found = {k: getattr(self, k) for k in names if getattr(self, k) is not None}
+        return {"summary": self.headline, **found}
 
     def to_frame(self) -> pd.DataFrame:
         """The headline figures (:attr:`summary`); every table is in :attr:`tables`."""
-        return self.summary.copy()
+        return self.headline.copy()
 
     def value(self, statistic: str) -> float:
         """One headline figure by name, e.g. ``value("pearson_r2")``."""
-        s = self.summary.set_index("statistic")["value"]
+        s = self.headline.set_index("statistic")["value"]
         if statistic not in s.index:
-            raise KeyError(f"no statistic {statistic!r}; choose one of {', '.join(s.index)}")
+            raise ParameterError("statistic", f"one of {', '.join(s.index)}", statistic)
         return float(s[statistic])
 
     @property
     def selection_label(self) -> str:
         return "all models" if self.top is None else f"top {self.top:,} by {self.by}"
 
-    def __repr__(self) -> str:
+    def _note(self) -> str:
         def pct(x: float) -> str:
             return "n/a" if math.isnan(x) else f"{100 * x:.1f} %"
 
@@ -184,46 +197,22 @@ class EcosystemStats:
 
         v = self.value
         return (
-            f"<EcosystemStats {self.n_selected:,} of {self.n_total:,} models "
-            f"({self.selection_label}): "
+            f"{self.n_selected:,} of {self.n_total:,} models ({self.selection_label}): "
             f"permissive {pct(v('permissive_model_share'))} of models, "
             f"{pct(v('permissive_download_share'))} of downloads; "
             f"R² likes~downloads {num(v('pearson_r2'))} (log1p {num(v('log1p_pearson_r2'))}); "
-            f"Gini {num(v('gini'))}; {len(self.tables)} tables>"
+            f"Gini {num(v('gini'))}; {len(self.tables)} tables"
         )
-
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<li><code>{html.escape(name)}</code>: {len(df):,} rows × {df.shape[1]} columns</li>"
-            for name, df in self.tables.items()
-        )
-        return (
-            f"<p><b>EcosystemStats</b> — {self.n_selected:,} of {self.n_total:,} models "
-            f"({html.escape(self.selection_label)})</p>"
-            + self.summary.to_html(index=False, escape=True, float_format=lambda x: f"{x:.4g}")
-            + f"<p>Tables:</p><ul>{rows}</ul>"
-        )
-
-
-def _graph_nodes(
-    models: pd.DataFrame, sub: pd.DataFrame, sel: np.ndarray, graph: Any
-) -> np.ndarray:
-    """Node numbers in ``graph`` of the rows ``sub = models.iloc[sel]`` (−1 when absent)."""
-    gm = graph.models
-    if models is gm or (len(models) == len(gm) and models["id"].equals(gm["id"])):
-        return np.asarray(sel, dtype=np.int64)  # the same table: row i is node i
-    nodes = graph.index.get_indexer(sub["id"]).astype(np.int64)
-    return np.where(nodes < len(gm), nodes, -1)  # external nodes have no row
 
 
 def ecosystem_stats(
-    models: pd.DataFrame | Any = None,
-    graph: Any = None,
+    models: pd.DataFrame | LineageGraph | None = None,
+    graph: LineageGraph | None = None,
     *,
     top: int | None = None,
     by: By = "downloads",
-    n_values: int | None = 10,
-    relation: str | list[str] | tuple[str, ...] | None = None,
+    top_values: int | None = 10,
+    relation: RelationFilter = None,
     time_column: str = "created_at",
 ) -> EcosystemStats:
     """Licence/creator/task/library shares, likes–downloads correlation, concentration, trends.
@@ -245,10 +234,12 @@ def ecosystem_stats(
     by : {"downloads", "likes", "created"}
         Rank for ``top``: most downloads, most likes, most recently created
         (models without the value rank last; ties go to the smaller id).
-    n_values : int or None
-        Values listed one by one in share tables (the rest: ``(other)``).
+    top_values : int or None
+        Values listed one by one in share tables and the monthly task table
+        (the rest: ``(other)``; ``None``: all): the ``top`` of
+        :func:`~hftree.ecosystem.shares.share_table`, named apart from the ``top`` models.
     relation : str or list of str, optional
-        Lineage relations that define families.
+        Lineage relations that define families (:data:`hftree.schema.RelationFilter`).
     time_column : str
         Time column of the monthly tables (and of ``by="created"``).
 
@@ -272,27 +263,24 @@ def ecosystem_stats(
     >>> round(res.value("permissive_download_share"), 3)
     0.278
     """
-    from hftree.lineage.graph import LineageGraph
-
     if isinstance(models, LineageGraph):
         graph = graph if graph is not None else models
         models = models.models
-    if models is None:
+    elif models is None:
         if graph is None:
-            raise InputFormatError("pass a model table or a lineage graph", field="models")
+            raise UsageError("ecosystem_stats needs a model table or a lineage graph")
         models = graph.models
-    check_table(models, "id", "downloads")
-    _check_n_values(n_values)
-    if by not in BY:
-        raise InputFormatError(f"by must be one of {', '.join(BY)}; got {by!r}", field="by")
+    table = check_table(models, "id", "downloads")
+    _check_top(top_values, "top_values")
+    _check_by(by)
 
-    n_total = len(models)
-    sel = None if top is None else _top_positions(models, top, by, time_column)
+    n_total = len(table)
+    sel = None if top is None else _top_positions(table, top, by, time_column)
     used = [
         c for c in ("id", "downloads", "likes", time_column, "license_name", *_SHARE_COLUMNS)
-        if c in models.columns
+        if c in table.columns
     ]
-    sub = models if sel is None else models[used].iloc[sel]  # a few rows: compute on them only
+    sub = table if sel is None else table[used].iloc[sel]  # a few rows: compute on them only
 
     dl = nonnegative(sub, "downloads")
     lk = nonnegative(sub, "likes")
@@ -306,7 +294,7 @@ def ecosystem_stats(
     shares = {}
     for col, name in _SHARE_COLUMNS.items():
         codes, labels = cats[col]
-        frame = _share_frame(codes, labels, dl0, lk0, name=col, n_values=n_values, rank_by="models")
+        frame = _share_frame(codes, labels, dl0, lk0, name=col, top=top_values, rank_by="models")
         shares[name] = _license_frame(frame, codes, labels, class_codes) if col == "license" else frame
     lic_codes, lic_labels = cats["license"]
     classes = _class_frame(class_codes, lic_codes, dl0, lk0)
@@ -316,14 +304,12 @@ def ecosystem_stats(
 
     fam = None
     if graph is not None:
-        from hftree.families import family_members
-
         selected = None
         if sel is not None:
-            nodes = _graph_nodes(models, sub, sel, graph)
+            nodes = graph.align(table)[sel]
             selected = np.zeros(graph.n_nodes, dtype=bool)
             selected[nodes[nodes >= 0]] = True
-        fam = _family_concentration(graph, family_members(graph, relation=relation), selected)
+        fam = _family_concentration(graph, graph.members(relation=relation), selected)
         fam.attrs["relation"] = relation
 
     months = _months(tms)
@@ -331,10 +317,10 @@ def ecosystem_stats(
         months,
         class_codes,
         np.asarray(LICENSE_CLASSES, dtype=object),
-        n_values=None,
+        top=None,
         fixed=True,
     )
-    by_task = _per_month(months, *cats["pipeline_tag"], n_values=n_values, fixed=False)
+    by_task = _per_month(months, *cats["pipeline_tag"], top=top_values, fixed=False)
 
     selection = None
     if sel is not None:
@@ -350,7 +336,7 @@ def ecosystem_stats(
                 "pipeline_tag",
                 "library_name",
             )
-            if c in models.columns
+            if c in table.columns
         ]
         selection = sub[keep].reset_index(drop=True)
         selection.insert(0, "rank", np.arange(1, len(sel) + 1))
@@ -377,7 +363,7 @@ def ecosystem_stats(
         time_column,
     )
     return EcosystemStats(
-        summary=summary,
+        headline=summary,
         license_shares=shares["license_shares"],
         license_class_shares=classes,
         author_shares=shares["author_shares"],

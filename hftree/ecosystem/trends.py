@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from hftree.ecosystem._data import NAT, NONE, OTHER, categories, check_table, times_ms
-from hftree.ecosystem.licenses import LICENSE_CLASSES
-from hftree.ecosystem.shares import _check_n_values, _class_codes
+from hftree.ecosystem.shares import _check_top, _class_codes
+from hftree.licenses import LICENSE_CLASSES
 
 __all__ = ["created_per_month"]
 
@@ -25,7 +25,7 @@ def _per_month(
     codes: np.ndarray,
     labels: np.ndarray,
     *,
-    n_values: int | None,
+    top: int | None,
     fixed: bool,
 ) -> pd.DataFrame:
     """Wide month × category counts from :func:`_months` values.
@@ -43,12 +43,12 @@ def _per_month(
         cnt = np.bincount(c[c >= 0], minlength=k)
         present = np.flatnonzero(cnt > 0)
         order = present[np.lexsort((labels[present].astype(str), -cnt[present]))]
-        top = order if n_values is None else order[:n_values]
-        slot = np.full(k + 1, len(top), dtype=np.int64)  # the rest -> "(other)"
-        slot[top] = np.arange(len(top))
-        slot[k] = len(top) + 1  # missing -> "(none)"
+        shown = order if top is None else order[:top]
+        slot = np.full(k + 1, len(shown), dtype=np.int64)  # the rest -> "(other)"
+        slot[shown] = np.arange(len(shown))
+        slot[k] = len(shown) + 1  # missing -> "(none)"
         cat = slot[np.where(c >= 0, c, k)]
-        cols = [*(str(x) for x in labels[top]), OTHER, NONE]
+        cols = [*(str(x) for x in labels[shown]), OTHER, NONE]
     ncat = len(cols)
     if len(month) == 0:
         frame = pd.DataFrame(
@@ -75,7 +75,7 @@ def created_per_month(
     by: str = "license_class",
     *,
     time_column: str = "created_at",
-    n_values: int | None = 8,
+    top: int | None = 8,
 ) -> pd.DataFrame:
     """Number of models created each month, one column per licence class / task / value.
 
@@ -85,14 +85,14 @@ def created_per_month(
         A model table with ``time_column`` and the column to split by.
     by : str
         ``"license_class"`` (from ``license``: the six classes of
-        :data:`~hftree.ecosystem.licenses.LICENSE_CLASSES`, always all of them)
+        :data:`~hftree.licenses.LICENSE_CLASSES`, always all of them)
         or any column of single values (``pipeline_tag``, ``library_name``,
-        ``license``, ...): its ``n_values`` most common values, then
+        ``license``, ...): its ``top`` most common values, then
         ``(other)`` and ``(none)``.
     time_column : str
         When a model appeared (default ``created_at``; snapshots without it,
         such as 2022 listings, only have ``last_modified``).
-    n_values : int or None
+    top : int or None
         Values listed one by one when ``by`` is a column (``None``: all).
 
     Returns
@@ -115,7 +115,7 @@ def created_per_month(
     1  2024-02           0         0               0          0      0     0      0
     2  2024-03           0         1               0          0      0     0      1
     """
-    _check_n_values(n_values)
+    _check_top(top)
     source = "license" if by == "license_class" else by
     check_table(models, time_column, source)
     codes, labels = categories(models, source)
@@ -125,7 +125,7 @@ def created_per_month(
             months,
             _class_codes(models),
             np.asarray(LICENSE_CLASSES, dtype=object),
-            n_values=None,
+            top=None,
             fixed=True,
         )
-    return _per_month(months, codes, labels, n_values=n_values, fixed=False)
+    return _per_month(months, codes, labels, top=top, fixed=False)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
-from hftree.families.membership import family_members
 from hftree.families.stats import family_size_distribution
 from hftree.lineage.graph import LineageGraph
 
@@ -19,12 +17,8 @@ def snapshot_summary(snapshot: Any, graph: LineageGraph | None = None) -> dict:
 
     Pass ``graph`` (its :class:`~hftree.lineage.LineageGraph`) when it is already built.
     """
-    if graph is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            graph = LineageGraph.from_snapshot(snapshot)
-    G = graph
-    mem = family_members(G)
+    G = graph if graph is not None else LineageGraph.from_snapshot(snapshot, warn=False)
+    mem = G.members()
     _, inn, _ = G.view()
     indeg = np.diff(inn.indptr)
     sizes = np.bincount(mem.root, minlength=G.n_nodes)[mem.roots]
@@ -51,7 +45,7 @@ def snapshot_summary(snapshot: Any, graph: LineageGraph | None = None) -> dict:
     }
 
 
-def _largest(G, roots, sizes, k: int = 5) -> list[dict]:
+def _largest(G: LineageGraph, roots: np.ndarray, sizes: np.ndarray, k: int = 5) -> list[dict]:
     top = np.argsort(-sizes, kind="stable")[: 4 * k]
     cand = sorted(zip(G.id_of(roots[top]), sizes[top].tolist(), strict=True), key=lambda t: (-t[1], t[0]))
     return [{"root": r, "descendants": int(s)} for r, s in cand[:k]]

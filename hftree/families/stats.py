@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 
-from hftree.families.membership import Membership, family_members
+from hftree.errors import ParameterError
 from hftree.lineage.graph import LineageGraph
-from hftree.schema import RELATIONS
+from hftree.schema import RELATIONS, RelationFilter
 
 __all__ = ["FAMILY_COLUMNS", "family_size_distribution", "family_stats"]
 
@@ -46,14 +47,31 @@ FAMILY_COLUMNS: dict[str, str] = {
 }
 
 
+def _whole(value: object, name: str, least: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+        raise ParameterError(name, f"a whole number >= {least}", value)
+
+
+def _check_columns(columns: Sequence[str] | None) -> list[str] | None:
+    if columns is None:
+        return None
+    if isinstance(columns, str):  # one name is a list of one, not of its letters
+        columns = [columns]
+    cols = list(columns)
+    bad = [c for c in cols if c not in FAMILY_COLUMNS]
+    if bad or not cols:
+        raise ParameterError("columns", f"names among {', '.join(FAMILY_COLUMNS)}", bad[0] if bad else cols)
+    return cols
+
+
 def family_stats(
     G: LineageGraph,
     *,
-    relation: str | list[str] | tuple[str, ...] | None = None,
-    min_size: int = 1,
+    relation: RelationFilter = None,
+    min_size: int = 2,
     sort: str = "descendants",
     top: int | None = None,
-    members: Membership | None = None,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Statistics of every family (a root and everything that descends from it).
 
@@ -63,16 +81,24 @@ def family_stats(
         The lineage graph.
     relation : str or list of str, optional
         Follow only edges of these relations (families are then defined on that
-        restricted graph).
+        restricted graph; :data:`hftree.schema.RelationFilter`).
     min_size : int
-        Keep families with at least this many descendants (default 1: roots
-        with no descendants are not families).
+        Keep families of at least this many models, the root included (default 2:
+        a root and one descendant; a root without descendants is no family, so
+        ``1`` keeps the same rows).
     sort : str
         Column to sort by, descending (ties by root id).
     top : int, optional
         Keep the first ``top`` rows after sorting.
-    members : Membership, optional
-        Precomputed :func:`~hftree.families.family_members` for the same relation.
+    columns : sequence of str, optional
+        Keep only these columns of :data:`FAMILY_COLUMNS`, in this order (``sort``
+        need not be among them).
+
+    Raises
+    ------
+    ParameterError
+        For ``min_size`` or ``top`` below 1, an unknown ``sort`` column or an unknown
+        name in ``columns``.
 
     Returns
     -------
@@ -94,9 +120,13 @@ def family_stats(
     0     org/base            5         3      2        1
     1  other/base2            1         1      1        1
     """
+    _whole(min_size, "min_size", 1)
+    if top is not None:
+        _whole(top, "top", 1)
     if sort not in FAMILY_COLUMNS:
-        raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(FAMILY_COLUMNS)}")
-    mem = members if members is not None else family_members(G, relation=relation)
+        raise ParameterError("sort", f"a column among {', '.join(FAMILY_COLUMNS)}", sort)
+    keep = _check_columns(columns)
+    mem = G.members(relation=relation)
     out, _, _ = G.view(relation)
     n = G.n_nodes
     roots = mem.roots
@@ -216,10 +246,12 @@ def family_stats(
             "new_365d": new[365],
         }
     )
-    frame = frame[frame["descendants"] >= min_size]
+    frame = frame[frame["descendants"] + 1 >= min_size]
     frame = frame.sort_values([sort, "root"], ascending=[False, True], kind="stable")
     if top is not None:
         frame = frame.head(top)
+    if keep is not None:
+        frame = frame[keep]
     frame.attrs["relation"] = relation
     frame.attrs["snapshot_time"] = str(G.snapshot_time)
     return frame.reset_index(drop=True)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from hftree.errors import ConvergenceError, InputFormatError
+from hftree._random import DEFAULT_RANDOM_STATE, RandomState, check_random_state
+from hftree.errors import ConvergenceError, InputFormatError, ParameterError
 
+# RandomState and check_random_state live in hftree._random; re-exported for old imports
 __all__ = [
     "RandomState",
     "check_random_state",
@@ -27,12 +29,10 @@ __all__ = [
     "top_eigenpairs",
 ]
 
-#: What every ``random_state`` argument accepts.
-RandomState = int | np.random.Generator | None
-
 #: Eigensolvers: ``"dense"`` (LAPACK on the explicit matrix), ``"arpack"``
 #: (Lanczos on a sparse matrix or an implicit operator) or ``"auto"``.
 Solver = Literal["auto", "dense", "arpack"]
+SOLVERS: tuple[str, ...] = get_args(Solver)
 
 #: ``"auto"`` uses the dense solver up to this many rows.
 DENSE_MAX = 64
@@ -63,25 +63,6 @@ def _blas_controller() -> Any:
     except ImportError:
         return None
     return ThreadpoolController()
-
-
-def check_random_state(random_state: RandomState) -> np.random.Generator:
-    """Turn ``None``, an ``int`` seed or a ``Generator`` into a ``Generator``.
-
-    Examples
-    --------
-    >>> g = check_random_state(0)
-    >>> check_random_state(g) is g
-    True
-    """
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if random_state is None or isinstance(random_state, int | np.integer):
-        return np.random.default_rng(random_state)
-    raise InputFormatError(
-        f"random_state must be None, an int or a numpy Generator; got {type(random_state).__name__}",
-        field="random_state",
-    )
 
 
 def _flip_signs(vectors: np.ndarray) -> np.ndarray:
@@ -147,10 +128,12 @@ def top_eigenpairs(
     if matrix is not None:
         n = matrix.shape[0]
     if n is None:
-        raise InputFormatError("top_eigenpairs needs a matrix or its size n", field="n")
+        raise ParameterError("n", "the size of the matrix when no matrix is given", n)
     if not 1 <= k <= n:
-        raise InputFormatError(f"number of eigenpairs must be between 1 and {n}; got {k}", field="n_components")
-    rng = rng if rng is not None else np.random.default_rng(0)
+        raise ParameterError("n_components", f"a whole number between 1 and {n}", k)
+    if solver not in SOLVERS:
+        raise ParameterError("solver", f"one of {', '.join(SOLVERS)}", solver)
+    rng = rng if rng is not None else check_random_state(DEFAULT_RANDOM_STATE)
     use_dense = solver == "dense" or (solver == "auto" and n <= DENSE_MAX) or k >= n - 1
     if use_dense:
         if matrix is not None:
@@ -160,7 +143,7 @@ def top_eigenpairs(
         else:  # pragma: no cover - internal misuse
             raise InputFormatError("dense solver needs the matrix", field="solver")
         values, vectors = sla.eigh(full)
-    elif solver in ("auto", "arpack"):
+    else:  # "auto" or "arpack" (checked above)
         if matrix is not None:
             op: spla.LinearOperator | np.ndarray | sp.sparray | sp.spmatrix = matrix
         elif matmat is not None:
@@ -184,8 +167,6 @@ def top_eigenpairs(
                 "2. use solver='dense' if the matrix fits in memory; 3. increase k of the kNN "
                 "kernel so the graph is better connected."
             ) from exc
-    else:
-        raise InputFormatError(f"solver must be 'auto', 'dense' or 'arpack'; got {solver!r}", field="solver")
     order = np.argsort(-np.abs(values), kind="stable")[:k]
     return values[order], _flip_signs(vectors[:, order])
 
@@ -211,7 +192,7 @@ def randomized_svd(
     *,
     n_oversamples: int = 10,
     n_iter: int = 6,
-    random_state: RandomState = None,
+    random_state: RandomState = DEFAULT_RANDOM_STATE,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Truncated SVD by randomized subspace iteration (Halko, Martinsson & Tropp 2011).
 
@@ -242,10 +223,7 @@ def randomized_svd(
     """
     n_rows, n_cols = matrix.shape
     if not 1 <= n_components <= min(n_rows, n_cols):
-        raise InputFormatError(
-            f"n_components must be between 1 and {min(n_rows, n_cols)}; got {n_components}",
-            field="n_components",
-        )
+        raise ParameterError("n_components", f"a whole number between 1 and {min(n_rows, n_cols)}", n_components)
     rng = check_random_state(random_state)
     size = min(n_components + n_oversamples, min(n_rows, n_cols))
     basis = np.asarray(matrix @ rng.standard_normal((n_cols, size)))

@@ -16,7 +16,6 @@ positions are ``U |Λ|^{1/2}``, and without ``n_components`` the dimension is th
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -26,8 +25,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from hftree.errors import DataQualityWarning, InputFormatError, ModelNotFoundError
-from hftree.kernels._linalg import RandomState, Solver, check_random_state, top_eigenpairs
+from hftree._random import DEFAULT_RANDOM_STATE, RandomState, check_random_state
+from hftree.errors import DataQualityWarning, InputFormatError, ModelNotFoundError, ParameterError
+from hftree.kernels._estimator import Estimator
+from hftree.kernels._linalg import Solver, top_eigenpairs
 from hftree.kernels.knn import DataKernels, _as_symmetric_csr
 
 __all__ = ["AdjacencySpectralEmbed", "OmnibusEmbed", "profile_likelihood", "select_dimension"]
@@ -85,7 +86,9 @@ def select_dimension(values: Sequence[float] | np.ndarray, n_elbows: int = 2) ->
     Raises
     ------
     InputFormatError
-        If fewer than two values are given or ``n_elbows < 1``.
+        If fewer than two values are given.
+    ParameterError
+        If ``n_elbows < 1``.
 
     Examples
     --------
@@ -96,7 +99,7 @@ def select_dimension(values: Sequence[float] | np.ndarray, n_elbows: int = 2) ->
     if arr.ndim != 1 or arr.size < 2:
         raise InputFormatError(f"the scree needs at least 2 values; got {arr.size}", field="values")
     if isinstance(n_elbows, bool) or not isinstance(n_elbows, int) or n_elbows < 1:
-        raise InputFormatError(f"n_elbows must be an integer >= 1; got {n_elbows!r}", field="n_elbows")
+        raise ParameterError("n_elbows", "a whole number >= 1", n_elbows)
     elbows: list[int] = []
     idx = 0
     for _ in range(n_elbows):
@@ -134,10 +137,7 @@ def _check_n_components(n_components: int | None, limit: int) -> None:
         or not isinstance(n_components, int | np.integer)
         or not 1 <= n_components <= limit
     ):
-        raise InputFormatError(
-            f"n_components must be None or an integer between 1 and {limit}; got {n_components!r}",
-            field="n_components",
-        )
+        raise ParameterError("n_components", f"None or a whole number between 1 and {limit}", n_components)
 
 
 def _spectral(
@@ -174,7 +174,7 @@ def _spectral(
     return positions, values, scree, elbows
 
 
-class AdjacencySpectralEmbed:
+class AdjacencySpectralEmbed(Estimator):
     """Adjacency spectral embedding of one graph (scikit-learn style estimator).
 
     Parameters
@@ -189,7 +189,7 @@ class AdjacencySpectralEmbed:
         Replace the diagonal by ``degree / (n - 1)`` first.
     solver : {"auto", "dense", "arpack"}, default "auto"
         Eigensolver; ``"auto"`` is dense for small graphs and ARPACK otherwise.
-    random_state : int, Generator or None
+    random_state : int, Generator or None, default 0
         Seeds ARPACK's start vector.
 
     Attributes
@@ -224,7 +224,7 @@ class AdjacencySpectralEmbed:
         max_components: int | None = None,
         diag_aug: bool = True,
         solver: Solver = "auto",
-        random_state: RandomState = None,
+        random_state: RandomState = DEFAULT_RANDOM_STATE,
     ) -> None:
         self.n_components = n_components
         self.n_elbows = n_elbows
@@ -232,6 +232,19 @@ class AdjacencySpectralEmbed:
         self.diag_aug = diag_aug
         self.solver = solver
         self.random_state = random_state
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per kept dimension: signed eigenvalue and its magnitude."""
+        values = self.eigenvalues_
+        return pd.DataFrame(
+            {"eigenvalue": values, "magnitude": np.abs(values)},
+            index=pd.RangeIndex(1, values.size + 1, name="dimension"),
+        )
+
+    def _fitted_note(self) -> str:
+        n, d = self.latent_positions_.shape
+        return f"fitted: {n} nodes, {d} dimensions"
 
     def fit(self, graph: Any) -> AdjacencySpectralEmbed:
         """Embed a symmetric adjacency matrix (dense or sparse); returns ``self``."""
@@ -307,7 +320,7 @@ def omnibus_operator(matrices: Sequence[sp.csr_array]) -> dict[str, Any]:
     return {"n": m * n, "matmat": matmat, "dense": dense}
 
 
-class OmnibusEmbed:
+class OmnibusEmbed(Estimator):
     """Joint (omnibus) spectral embedding of the data kernels of several models.
 
     The latent positions of item ``i`` under every model live in one coordinate
@@ -350,7 +363,7 @@ class OmnibusEmbed:
         max_components: int | None = None,
         diag_aug: bool = True,
         solver: Solver = "auto",
-        random_state: RandomState = None,
+        random_state: RandomState = DEFAULT_RANDOM_STATE,
     ) -> None:
         self.n_components = n_components
         self.n_elbows = n_elbows
@@ -427,13 +440,6 @@ class OmnibusEmbed:
             index=pd.Index(self.model_ids_, name="model_id"),
         )
 
-    def __repr__(self) -> str:
-        if not hasattr(self, "latent_positions_"):
-            return f"OmnibusEmbed(n_components={self.n_components!r})"
+    def _fitted_note(self) -> str:
         m, n, d = self.latent_positions_.shape
-        return f"OmnibusEmbed(fitted: {m} models x {n} items, {d} dimensions)"
-
-    def _repr_html_(self) -> str:
-        if not hasattr(self, "latent_positions_"):
-            return f"<p>{html.escape(repr(self))}</p>"
-        return f"<p>{html.escape(repr(self))}</p>" + self.summary.to_html()
+        return f"fitted: {m} models x {n} items, {d} dimensions"

@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from hftree._random import RandomState
 from hftree.errors import InputFormatError
-from hftree.kernels._linalg import RandomState, randomized_svd
+from hftree.kernels._linalg import randomized_svd
 
 __all__ = [
     "Embedder",

@@ -36,17 +36,18 @@ p-value 1.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 import pandas as pd
 import scipy.stats
 
-from hftree.errors import InputFormatError
-from hftree.kernels._linalg import RandomState, Solver, check_random_state, top_eigenpairs
+from hftree._random import DEFAULT_RANDOM_STATE, RandomState, check_random_state
+from hftree._results import Result
+from hftree.errors import InputFormatError, ParameterError
+from hftree.kernels._linalg import Solver, top_eigenpairs
 from hftree.kernels.embed import _as_kernels, _augment, _spectral, omnibus_operator
 from hftree.kernels.knn import DataKernels
 from hftree.kernels.rdpg import BlockedSampler, _bernoulli_dense, rdpg_probabilities, sample_rdpg
@@ -55,6 +56,7 @@ __all__ = ["DatumTestResult", "PValueMethod", "benjamini_hochberg", "datum_shift
 
 #: How bootstrap statistics become p-values (see :func:`datum_shift_test`).
 PValueMethod = Literal["pooled", "per_datum"]
+_PVALUE_METHODS: tuple[str, ...] = get_args(PValueMethod)
 
 
 def benjamini_hochberg(pvalues: Any) -> np.ndarray:
@@ -79,8 +81,8 @@ def _readonly(array: np.ndarray) -> np.ndarray:
     return array
 
 
-@dataclass(frozen=True, eq=False)
-class DatumTestResult:
+@dataclass(frozen=True, repr=False, eq=False)
+class DatumTestResult(Result):
     """Outcome of :func:`datum_shift_test` (frozen; arrays are read-only).
 
     Attributes
@@ -96,7 +98,7 @@ class DatumTestResult:
         Benjamini–Hochberg adjusted p-value per item.
     alpha : float
         False-discovery rate at which items are declared moved.
-    n_bootstraps, n_components : int
+    n_boot, n_components : int
         Bootstrap draws and embedding dimension used.
     null_mean : ndarray
         Mean of the bootstrap statistics per item (what ``T_i`` would be under H0).
@@ -115,11 +117,13 @@ class DatumTestResult:
     pvalue: np.ndarray
     qvalue: np.ndarray
     alpha: float
-    n_bootstraps: int
+    n_boot: int
     n_components: int
     null_mean: np.ndarray
     testable: np.ndarray
     pvalue_method: str = "pooled"
+
+    title: ClassVar[str] = "DatumTestResult"
 
     @property
     def moved(self) -> np.ndarray:
@@ -152,16 +156,16 @@ class DatumTestResult:
             index=pd.Index(self.item_ids, name="item_id"),
         )
 
-    def __repr__(self) -> str:
-        return (
-            f"DatumTestResult({self.model_a!r} vs {self.model_b!r}: {self.n_moved} of "
-            f"{len(self.item_ids)} items moved at FDR {self.alpha:g}; d={self.n_components}, "
-            f"B={self.n_bootstraps})"
-        )
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The per-item table, largest statistic first (``item_id`` a column)."""
+        return self.to_frame().sort_values("statistic", ascending=False, kind="stable").reset_index()
 
-    def _repr_html_(self) -> str:
-        top = self.to_frame().sort_values("statistic", ascending=False).head(10)
-        return f"<p>{html.escape(repr(self))}</p>" + top.to_html()
+    def _note(self) -> str:
+        return (
+            f"{self.model_a} vs {self.model_b}: {self.n_moved} of {len(self.item_ids)} items moved "
+            f"at FDR {self.alpha:g}; d={self.n_components}, B={self.n_boot}"
+        )
 
 
 def _pvalues(statistic: np.ndarray, null: np.ndarray, method: str) -> np.ndarray:
@@ -267,12 +271,12 @@ def datum_shift_test(
     *,
     n_components: int | None = None,
     n_elbows: int = 2,
-    n_bootstraps: int = 100,
+    n_boot: int = 100,
     alpha: float = 0.05,
     pvalues: PValueMethod = "pooled",
     diag_aug: bool = True,
     solver: Solver = "auto",
-    random_state: RandomState = None,
+    random_state: RandomState = DEFAULT_RANDOM_STATE,
 ) -> DatumTestResult:
     """Test, item by item, whether two models place an item differently.
 
@@ -287,7 +291,7 @@ def datum_shift_test(
         Dimension of the joint embedding; by default the last of ``n_elbows``
         Zhu–Ghodsi elbows of the two-graph omnibus matrix. The bootstrap uses the same
         dimension.
-    n_bootstraps : int, default 100
+    n_boot : int, default 100
         Pairs of graphs drawn from the null RDPG.
     alpha : float, default 0.05
         False-discovery rate for declaring items moved (Benjamini–Hochberg).
@@ -297,7 +301,7 @@ def datum_shift_test(
         (smallest ``1 / (B + 1)``).
     diag_aug, solver
         As in :class:`~hftree.kernels.OmnibusEmbed`.
-    random_state : int, Generator or None
+    random_state : int, Generator or None, default 0
         Seeds the bootstrap and the eigensolver.
 
     Returns
@@ -308,8 +312,8 @@ def datum_shift_test(
     ------
     ModelNotFoundError
         If a model id is not among the kernels.
-    InputFormatError
-        If the two ids are equal, ``n_bootstraps < 1`` (``< 2`` for pooled p-values),
+    ParameterError
+        If the two ids are equal, ``n_boot < 1`` (``< 2`` for pooled p-values),
         ``pvalues`` is unknown or ``alpha`` is not in (0, 1).
 
     Examples
@@ -319,23 +323,21 @@ def datum_shift_test(
     >>> x = np.full((40, 1), 0.7)
     >>> graphs = {m: sample_rdpg(x, random_state=s) for m, s in [("a", 1), ("b", 2)]}
     >>> result = datum_shift_test(DataKernels.from_matrices(graphs), "a", "b",
-    ...                           n_components=1, n_bootstraps=50, random_state=0)
+    ...                           n_components=1, n_boot=50, random_state=0)
     >>> result.n_moved
     0
     """
     if model_a == model_b:
-        raise InputFormatError(f"compare two different models; got {model_a!r} twice", field="model_b")
-    if isinstance(n_bootstraps, bool) or not isinstance(n_bootstraps, int | np.integer) or n_bootstraps < 1:
-        raise InputFormatError(f"n_bootstraps must be a positive integer; got {n_bootstraps!r}", field="n_bootstraps")
-    if pvalues not in ("pooled", "per_datum"):
-        raise InputFormatError(f"pvalues must be 'pooled' or 'per_datum'; got {pvalues!r}", field="pvalues")
-    if pvalues == "pooled" and n_bootstraps < 2:
-        raise InputFormatError(
-            "pooled p-values need n_bootstraps >= 2 (each draw is scaled by the others)",
-            field="n_bootstraps",
-        )
-    if not 0.0 < float(alpha) < 1.0:
-        raise InputFormatError(f"alpha must be in (0, 1); got {alpha!r}", field="alpha")
+        raise ParameterError("model_b", f"a model other than model_a = {model_a!r}", model_b)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
+        raise ParameterError("n_boot", "a whole number >= 1", n_boot)
+    if pvalues not in _PVALUE_METHODS:
+        raise ParameterError("pvalues", f"one of {', '.join(_PVALUE_METHODS)}", pvalues)
+    if pvalues == "pooled" and n_boot < 2:
+        raise ParameterError("n_boot", "a whole number >= 2 for pooled p-values (each draw is scaled by the others)",
+                             n_boot)
+    if not isinstance(alpha, int | float | np.floating) or not 0.0 < float(alpha) < 1.0:
+        raise ParameterError("alpha", "a number in (0, 1)", alpha)
     kernels = _as_kernels(kernels)
     rng = check_random_state(random_state)
     a = _augment(kernels[model_a], diag_aug, model_a)
@@ -348,9 +350,9 @@ def datum_shift_test(
     statistic[statistic <= tolerance] = 0.0
     pooled = 0.5 * (za + zb)
     signs = np.where(values < 0, -1.0, 1.0)
-    null = np.empty((int(n_bootstraps), statistic.size))
+    null = np.empty((int(n_boot), statistic.size))
     draw_pair = _null_sampler(pooled, signs, d, diag_aug, solver, rng)
-    for draw in range(int(n_bootstraps)):
+    for draw in range(int(n_boot)):
         wa, wb = draw_pair()
         null[draw] = np.linalg.norm(wa - wb, axis=1)
     null[null <= tolerance] = 0.0
@@ -368,7 +370,7 @@ def datum_shift_test(
         pvalue=_readonly(pvalue),
         qvalue=_readonly(benjamini_hochberg(pvalue)),
         alpha=float(alpha),
-        n_bootstraps=int(n_bootstraps),
+        n_boot=int(n_boot),
         n_components=d,
         null_mean=_readonly(null.mean(axis=0)),
         testable=_readonly(testable),

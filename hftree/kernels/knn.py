@@ -12,17 +12,17 @@ models with different embedding dimensions can be compared.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from hftree.errors import InputFormatError, ModelNotFoundError
+from hftree._results import Result
+from hftree.errors import InputFormatError, ModelNotFoundError, ParameterError
 
 __all__ = ["DataKernels", "Metric", "Symmetrize", "knn_kernel", "knn_kernels"]
 
@@ -31,8 +31,8 @@ Metric = Literal["cosine", "inner_product"]
 #: How the directed kNN relation is made symmetric.
 Symmetrize = Literal["union", "mutual"]
 
-_METRICS = ("cosine", "inner_product")
-_SYMMETRIZE = ("union", "mutual")
+_METRICS: tuple[str, ...] = get_args(Metric)
+_SYMMETRIZE: tuple[str, ...] = get_args(Symmetrize)
 
 #: Upper bound on the number of similarity entries held at once while searching.
 _CHUNK_ENTRIES = 4_000_000
@@ -61,7 +61,7 @@ def _check_embedding(values: Any, *, name: str | None, item_ids: Sequence[str] |
 
 def _check_k(k: int, n: int) -> int:
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k < n:
-        raise InputFormatError(f"k must be an integer with 1 <= k < n_items = {n}; got {k!r}", field="k")
+        raise ParameterError("k", f"a whole number with 1 <= k < n_items = {n}", k)
     return int(k)
 
 
@@ -103,8 +103,9 @@ def knn_kernel(
     Raises
     ------
     InputFormatError
-        If the array is not 2-D, holds NaN/inf, ``k`` is out of range, the metric is
-        unknown, or (cosine) a row has zero length.
+        If the array is not 2-D, holds NaN/inf, or (cosine) a row has zero length.
+    ParameterError
+        If ``k`` is out of range or ``metric`` / ``symmetrize`` is unknown.
 
     Examples
     --------
@@ -114,9 +115,9 @@ def knn_kernel(
     [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]]
     """
     if metric not in _METRICS:
-        raise InputFormatError(f"metric must be one of {_METRICS}; got {metric!r}", field="metric")
+        raise ParameterError("metric", f"one of {', '.join(_METRICS)}", metric)
     if symmetrize not in _SYMMETRIZE:
-        raise InputFormatError(f"symmetrize must be one of {_SYMMETRIZE}; got {symmetrize!r}", field="symmetrize")
+        raise ParameterError("symmetrize", f"one of {', '.join(_SYMMETRIZE)}", symmetrize)
     y = _check_embedding(embeddings, name=name, item_ids=item_ids)
     n = y.shape[0]
     k = _check_k(k, n)
@@ -180,8 +181,8 @@ def _as_symmetric_csr(matrix: Any, name: str) -> sp.csr_array:
     return csr
 
 
-@dataclass(frozen=True, eq=False)
-class DataKernels:
+@dataclass(frozen=True, repr=False, eq=False)
+class DataKernels(Result):
     """The data kernels of several models on the same data items.
 
     Build it with :func:`knn_kernels` from embeddings or with
@@ -212,6 +213,8 @@ class DataKernels:
     k: int | None = None
     metric: str | None = None
     symmetrize: str | None = None
+
+    title: ClassVar[str] = "DataKernels"
 
     def __post_init__(self) -> None:
         if not self.matrices:
@@ -318,12 +321,9 @@ class DataKernels:
                 out[i, j] = out[j, i] = float(inter / union) if union else 1.0
         return pd.DataFrame(out, index=pd.Index(names, name="model_id"), columns=list(names))
 
-    def __repr__(self) -> str:
-        how = f", k={self.k}, metric={self.metric!r}" if self.k is not None else ""
-        return f"DataKernels({len(self)} models x {self.n_items} items{how}: {list(self.model_ids)})"
-
-    def _repr_html_(self) -> str:
-        return f"<p>{html.escape(repr(self))}</p>" + self.to_frame().to_html()
+    def _note(self) -> str:
+        how = f", k={self.k}, metric={self.metric}" if self.k is not None else ""
+        return f"{len(self)} models x {self.n_items} items{how}"
 
 
 def knn_kernels(

@@ -13,14 +13,15 @@ eigenvalues of the doubly centred squared distances telling how many axes matter
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from hftree.errors import InputFormatError
+from hftree._plotting import axes_or_new
+from hftree.errors import InputFormatError, NotFittedError, ParameterError
+from hftree.kernels._estimator import Estimator
 from hftree.kernels.embed import OmnibusEmbed
 
 __all__ = ["ModelManifold", "classical_mds", "model_distances"]
@@ -47,8 +48,8 @@ def model_distances(embedding: OmnibusEmbed | Mapping[str, Any]) -> pd.DataFrame
     [[0.0, 1.414, 0.0], [1.414, 0.0, 1.414], [0.0, 1.414, 0.0]]
     """
     if isinstance(embedding, OmnibusEmbed):
-        if not hasattr(embedding, "latent_positions_"):
-            raise InputFormatError("fit the OmnibusEmbed before asking for distances", field="embedding")
+        if not embedding.fitted:
+            raise NotFittedError("fit the OmnibusEmbed before asking for distances")
         names = list(embedding.model_ids_)
         z = embedding.latent_positions_
     elif isinstance(embedding, Mapping) and embedding:
@@ -126,10 +127,7 @@ def classical_mds(distances: Any, n_components: int = 2) -> tuple[np.ndarray, np
     d, _ = _check_distances(distances)
     m = d.shape[0]
     if isinstance(n_components, bool) or not isinstance(n_components, int) or not 1 <= n_components <= m:
-        raise InputFormatError(
-            f"n_components must be an integer between 1 and {m}; got {n_components!r}",
-            field="n_components",
-        )
+        raise ParameterError("n_components", f"a whole number between 1 and {m}", n_components)
     j = np.eye(m) - 1.0 / m
     b = -0.5 * j @ (d**2) @ j
     b = 0.5 * (b + b.T)
@@ -143,7 +141,7 @@ def classical_mds(distances: Any, n_components: int = 2) -> tuple[np.ndarray, np
     return coords * signs, values
 
 
-class ModelManifold:
+class ModelManifold(Estimator):
     """Classical-MDS map of models from their pairwise distances.
 
     Parameters
@@ -222,10 +220,7 @@ class ModelManifold:
 
         Returns the matplotlib ``Axes``.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 4))
+        ax = axes_or_new(ax, figsize=(5, 4))
         coords = self.embedding_.to_numpy()
         xs = coords[:, 0]
         ys = coords[:, 1] if coords.shape[1] > 1 else np.zeros_like(xs)
@@ -242,10 +237,7 @@ class ModelManifold:
 
     def plot_scree(self, ax: Any = None) -> Any:
         """Bar chart of the MDS eigenvalues; returns the matplotlib ``Axes``."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(4, 3))
+        ax = axes_or_new(ax, figsize=(4, 3))
         values = self.eigenvalues_
         ax.bar(np.arange(1, values.size + 1), values, color="tab:gray")
         ax.set_xlabel("axis")
@@ -253,11 +245,5 @@ class ModelManifold:
         ax.set_title("MDS scree")
         return ax
 
-    def __repr__(self) -> str:
-        if not hasattr(self, "embedding_"):
-            return f"ModelManifold(n_components={self.n_components})"
-        return f"ModelManifold(fitted: {len(self.model_ids_)} models in {self.embedding_.shape[1]} dimensions)"
-
-    def _repr_html_(self) -> str:
-        body = self.summary.to_html() if hasattr(self, "embedding_") else ""
-        return f"<p>{html.escape(repr(self))}</p>" + body
+    def _fitted_note(self) -> str:
+        return f"fitted: {len(self.model_ids_)} models in {self.embedding_.shape[1]} dimensions"

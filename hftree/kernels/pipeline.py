@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 import pandas as pd
 
-from hftree.errors import InputFormatError
-from hftree.kernels._linalg import RandomState, Solver, check_random_state
+from hftree._random import DEFAULT_RANDOM_STATE, RandomState, check_random_state
+from hftree._results import Result
+from hftree.errors import InputFormatError, ParameterError
+from hftree.kernels._linalg import Solver
 from hftree.kernels.embed import OmnibusEmbed
 from hftree.kernels.inference import DatumTestResult, datum_shift_test
 from hftree.kernels.knn import DataKernels, Metric, Symmetrize, knn_kernels
@@ -22,6 +23,7 @@ __all__ = ["KernelComparison", "PairChoice", "compare_embeddings", "compare_kern
 
 #: Which pairs of models get a per-datum test: each against the first, all pairs, none.
 PairChoice = Literal["first", "all", "none"]
+PAIR_CHOICES: tuple[str, ...] = get_args(PairChoice)
 
 
 def test_pairs(model_ids: Sequence[str], pairs: PairChoice | Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -42,14 +44,11 @@ def test_pairs(model_ids: Sequence[str], pairs: PairChoice | Iterable[tuple[str,
             return [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
         if pairs == "none":
             return []
-        raise InputFormatError(
-            f"pairs must be 'first', 'all', 'none' or a list of (model_a, model_b); got {pairs!r}",
-            field="pairs",
-        )
+        raise ParameterError("pairs", f"one of {', '.join(PAIR_CHOICES)} or a list of (model_a, model_b)", pairs)
     out = []
     for pair in pairs:
         if len(pair) != 2:
-            raise InputFormatError(f"a pair must hold two model ids; got {pair!r}", field="pairs")
+            raise ParameterError("pairs", "pairs of two model ids", pair)
         out.append((str(pair[0]), str(pair[1])))
     return out
 
@@ -57,8 +56,8 @@ def test_pairs(model_ids: Sequence[str], pairs: PairChoice | Iterable[tuple[str,
 test_pairs.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name
 
 
-@dataclass(frozen=True, eq=False)
-class KernelComparison:
+@dataclass(frozen=True, repr=False, eq=False)
+class KernelComparison(Result):
     """Everything :func:`compare_embeddings` computed (frozen).
 
     Attributes
@@ -79,6 +78,8 @@ class KernelComparison:
     manifold: ModelManifold
     tests: tuple[DatumTestResult, ...]
     timings: Mapping[str, float]
+
+    title: ClassVar[str] = "KernelComparison"
 
     def to_frame(self) -> pd.DataFrame:
         """One row per model: kernel statistics, MDS coordinates and spread."""
@@ -109,15 +110,12 @@ class KernelComparison:
             )
         return pd.concat(frames, ignore_index=True)
 
-    def __repr__(self) -> str:
+    def _note(self) -> str:
         moved = ", ".join(f"{t.model_a} vs {t.model_b}: {t.n_moved}" for t in self.tests)
         return (
-            f"KernelComparison({len(self.kernels)} models x {self.kernels.n_items} items, "
-            f"d={self.omnibus.n_components_}; moved items: {moved or 'not tested'})"
+            f"{len(self.kernels)} models x {self.kernels.n_items} items, "
+            f"d={self.omnibus.n_components_}; moved items: {moved or 'not tested'}"
         )
-
-    def _repr_html_(self) -> str:
-        return f"<p>{html.escape(repr(self))}</p>" + self.to_frame().to_html()
 
 
 def compare_kernels(
@@ -127,10 +125,10 @@ def compare_kernels(
     n_elbows: int = 2,
     mds_components: int = 2,
     pairs: PairChoice | Iterable[tuple[str, str]] = "first",
-    n_bootstraps: int = 20,
+    n_boot: int = 20,
     alpha: float = 0.05,
     solver: Solver = "auto",
-    random_state: RandomState = None,
+    random_state: RandomState = DEFAULT_RANDOM_STATE,
 ) -> KernelComparison:
     """Joint embedding, model manifold and per-datum tests of existing data kernels.
 
@@ -159,7 +157,7 @@ def compare_kernels(
             b,
             n_components=test_dimension,
             n_elbows=n_elbows,
-            n_bootstraps=n_bootstraps,
+            n_boot=n_boot,
             alpha=alpha,
             solver=solver,
             random_state=rng,
@@ -181,10 +179,10 @@ def compare_embeddings(
     n_elbows: int = 2,
     mds_components: int = 2,
     pairs: PairChoice | Iterable[tuple[str, str]] = "first",
-    n_bootstraps: int = 20,
+    n_boot: int = 20,
     alpha: float = 0.05,
     solver: Solver = "auto",
-    random_state: RandomState = None,
+    random_state: RandomState = DEFAULT_RANDOM_STATE,
 ) -> KernelComparison:
     """kNN data kernels, omnibus embedding, model manifold and per-datum tests.
 
@@ -202,10 +200,10 @@ def compare_embeddings(
     pairs : {"first", "all", "none"} or list of (model_a, model_b), default "first"
         Per-datum tests to run: each model against the first, all pairs, none, or the
         pairs listed.
-    n_bootstraps, alpha
+    n_boot, alpha
         See :func:`~hftree.kernels.datum_shift_test` (pooled p-values; 20 draws by
         default).
-    random_state : int, Generator or None
+    random_state : int, Generator or None, default 0
 
     Returns
     -------
@@ -217,7 +215,7 @@ def compare_embeddings(
     >>> rng = np.random.default_rng(1)
     >>> y = rng.normal(size=(50, 6))
     >>> result = compare_embeddings({"a": y, "b": y + 0.01 * rng.normal(size=y.shape)},
-    ...                             k=5, n_components=2, n_bootstraps=20, random_state=0)
+    ...                             k=5, n_components=2, n_boot=20, random_state=0)
     >>> result.tests[0].n_moved
     0
     >>> sorted(result.timings)
@@ -232,7 +230,7 @@ def compare_embeddings(
         n_elbows=n_elbows,
         mds_components=mds_components,
         pairs=pairs,
-        n_bootstraps=n_bootstraps,
+        n_boot=n_boot,
         alpha=alpha,
         solver=solver,
         random_state=random_state,

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from hftree._random import DEFAULT_RANDOM_STATE, RandomState, check_random_state
 from hftree.errors import InputFormatError
-from hftree.kernels._linalg import RandomState, check_random_state
 
 __all__ = ["BlockedSampler", "rdpg_probabilities", "sample_rdpg"]
 
@@ -71,7 +71,7 @@ def sample_rdpg(
     latent_positions: Any,
     signs: Any = None,
     *,
-    random_state: RandomState = None,
+    random_state: RandomState = DEFAULT_RANDOM_STATE,
     method: str = "auto",
 ) -> sp.csr_array:
     """Draw one undirected, loop-free graph from a (generalised) RDPG.

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 import hftree
 from hftree.datasets import toy_graph
 from hftree.ecosystem import concentration, family_concentration, gini, hhi, top_share
-from hftree.ecosystem.concentration import _grouped
-from hftree.errors import InputFormatError
+from hftree.ecosystem.inequality import _grouped
+from hftree.errors import InputFormatError, ParameterError
 from hftree.lineage import LineageGraph
 
 
@@ -59,7 +59,7 @@ def test_known_values_and_edge_cases():
 def test_errors():
     with pytest.raises(InputFormatError, match="values must be >= 0; found -1"):
         gini([3, -1])
-    with pytest.raises(InputFormatError, match="k must be an integer >= 1; got 0"):
+    with pytest.raises(ParameterError, match="k: expected a whole number >= 1, got 0"):
         top_share([1, 2], 0)
     with pytest.raises(InputFormatError, match="no 'downloads' column"):
         concentration(pd.DataFrame({"id": ["a"]}))

@@ -83,8 +83,9 @@ def test_result_object():
         res.n = 3
     frame = res.to_frame()
     assert frame.shape == (1, 9) and frame["n"].iloc[0] == 4
-    assert repr(res).startswith("<LikesDownloads n=4: R² 0.616 raw")
-    assert "<table" in res._repr_html_() and "LikesDownloads" in res._repr_html_()
+    assert repr(res).startswith("<LikesDownloads: 1 rows × 9 columns; n=4: R² 0.616 raw")
+    assert "<table" in res._repr_html_() and LikesDownloads.title in res._repr_html_()
+    pd.testing.assert_frame_equal(res.summary, frame)
 
 
 def test_errors():

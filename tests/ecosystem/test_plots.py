@@ -48,7 +48,7 @@ def ax():
 
 
 def test_plot_shares(ax):
-    res = ecosystem_stats(MODELS, n_values=3)
+    res = ecosystem_stats(MODELS, top_values=3)
     assert plot_shares(res.license_shares, ax=ax) is ax
     assert [t.get_text() for t in ax.get_yticklabels()] == res.license_shares["license"].tolist()
     assert len(ax.patches) == 2 * len(res.license_shares)

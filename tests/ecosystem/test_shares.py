@@ -17,7 +17,7 @@ from hftree.ecosystem import (
     permissive_share,
     share_table,
 )
-from hftree.errors import InputFormatError
+from hftree.errors import InputFormatError, ParameterError
 
 MODELS = pd.DataFrame(
     {
@@ -56,7 +56,7 @@ def direct_shares(models: pd.DataFrame, column: str) -> dict:
 @pytest.mark.parametrize("column", ["license", "author"])
 @pytest.mark.parametrize("n_values", [0, 1, 2, 3, None])
 def test_share_table_matches_direct_computation(column, n_values):
-    t = share_table(MODELS, column, n_values=n_values)
+    t = share_table(MODELS, column, top=n_values)
     direct = direct_shares(MODELS, column)
     n, dl, lk = len(MODELS), 1582, 50  # 100+5+1000+0+50+400+20+0+7 ; likes sum
     assert sum(v[1] for v in direct.values()) == dl and sum(v[2] for v in direct.values()) == lk
@@ -86,16 +86,16 @@ def test_share_table_matches_direct_computation(column, n_values):
 
 
 def test_rank_by_downloads_and_likes_choose_other_values():
-    by_models = share_table(MODELS, "license", n_values=1)
-    by_dl = share_table(MODELS, "license", n_values=1, rank_by="downloads")
-    by_likes = share_table(MODELS, "license", n_values=2, rank_by="likes")
+    by_models = share_table(MODELS, "license", top=1)
+    by_dl = share_table(MODELS, "license", top=1, rank_by="downloads")
+    by_likes = share_table(MODELS, "license", top=2, rank_by="likes")
     assert by_models["license"].iloc[0] == "mit"  # 3 models
     assert by_dl["license"].iloc[0] == "apache-2.0"  # 1020 downloads
     assert by_likes["license"].iloc[:2].tolist() == ["apache-2.0", "llama3"]  # 31, 9 likes
 
 
 def test_model_without_download_count_counts_as_model_only():
-    t = share_table(MODELS, "license", n_values=None).set_index("license")
+    t = share_table(MODELS, "license", top=None).set_index("license")
     assert t.loc["mit", "models"] == 3 and t.loc["mit", "downloads"] == 105
 
 
@@ -112,14 +112,14 @@ def test_zero_downloads_gives_nan_download_share():
 
 
 def test_license_shares_adds_the_class():
-    t = license_shares(MODELS, n_values=2)
+    t = license_shares(MODELS, top=2)
     assert t["license"].tolist() == ["mit", "apache-2.0", "(other)", "(none)"]
     assert t["license_class"].tolist()[:2] == ["permissive", "permissive"]
     assert (
         t["license_class"].iloc[2] == "mixed"
     )  # gpl (copyleft), llama3 (community), cc-by-nc (nc)
     assert t["license_class"].iloc[3] == "none"
-    one_class = license_shares(MODELS[MODELS["license"].isin(["mit", "gpl-3.0"])], n_values=1)
+    one_class = license_shares(MODELS[MODELS["license"].isin(["mit", "gpl-3.0"])], top=1)
     assert one_class["license_class"].tolist() == ["permissive", "copyleft", "none"]
 
 
@@ -167,7 +167,7 @@ def test_license_class_shares_match_direct_computation():
 def test_shares_always_add_up(rows, n_values, rank_by):
     models = pd.DataFrame(rows, columns=["license", "downloads", "likes"])
     models["downloads"] = pd.array(models["downloads"], dtype="Int64")
-    t = share_table(models, "license", n_values=n_values, rank_by=rank_by)
+    t = share_table(models, "license", top=n_values, rank_by=rank_by)
     assert t["models"].sum() == len(models)
     assert t["downloads"].sum() == models["downloads"].fillna(0).sum()
     assert t["model_share"].sum() == pytest.approx(1.0)
@@ -185,11 +185,11 @@ def test_shares_always_add_up(rows, n_values, rank_by):
 def test_errors():
     with pytest.raises(InputFormatError, match="no 'license' column"):
         share_table(MODELS.drop(columns="license"), "license")
-    with pytest.raises(InputFormatError, match="rank_by must be one of models, downloads, likes"):
+    with pytest.raises(ParameterError, match="rank_by: expected one of models, downloads, likes, got 'size'"):
         share_table(MODELS, "license", rank_by="size")
-    with pytest.raises(InputFormatError, match="n_values must be an integer >= 0"):
-        share_table(MODELS, "license", n_values=-1)
-    with pytest.raises(InputFormatError, match="expected a model table"):
+    with pytest.raises(ParameterError, match="top: expected a whole number >= 0 or None, got -1"):
+        share_table(MODELS, "license", top=-1)
+    with pytest.raises(ParameterError, match=r"models: expected a model table .*got 'list'; pass snapshot.models"):
         share_table([1, 2], "license")
     bad = MODELS.assign(downloads=MODELS["downloads"].fillna(0) - 60)
     with pytest.raises(InputFormatError, match="downloads must be counts >= 0; model 'm1' has -55"):

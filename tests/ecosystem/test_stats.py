@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from hftree._results import Result
 from hftree.datasets import toy_graph
 from hftree.ecosystem import (
     EcosystemStats,
@@ -22,7 +23,7 @@ from hftree.ecosystem import (
     share_table,
     top_models,
 )
-from hftree.errors import InputFormatError
+from hftree.errors import InputFormatError, ParameterError, UsageError
 from hftree.lineage import LineageGraph
 
 
@@ -95,19 +96,19 @@ def test_top_ties_go_to_the_smaller_id():
     ("top", "by"), [(None, "downloads"), (60, "downloads"), (25, "likes"), (40, "created")]
 )
 def test_every_table_equals_the_single_functions_on_the_selection(top, by):
-    res = ecosystem_stats(MODELS, GRAPH, top=top, by=by, n_values=3)
+    res = ecosystem_stats(MODELS, GRAPH, top=top, by=by, top_values=3)
     sel = MODELS if top is None else ranked(MODELS, by, top)
     assert res.n_selected == len(sel) and res.n_total == len(MODELS)
-    pd.testing.assert_frame_equal(res.license_shares, license_shares(sel, n_values=3))
-    pd.testing.assert_frame_equal(res.author_shares, share_table(sel, "author", n_values=3))
-    pd.testing.assert_frame_equal(res.task_shares, share_table(sel, "pipeline_tag", n_values=3))
-    pd.testing.assert_frame_equal(res.library_shares, share_table(sel, "library_name", n_values=3))
+    pd.testing.assert_frame_equal(res.license_shares, license_shares(sel, top=3))
+    pd.testing.assert_frame_equal(res.author_shares, share_table(sel, "author", top=3))
+    pd.testing.assert_frame_equal(res.task_shares, share_table(sel, "pipeline_tag", top=3))
+    pd.testing.assert_frame_equal(res.library_shares, share_table(sel, "library_name", top=3))
     pd.testing.assert_frame_equal(res.license_class_shares, license_class_shares(sel))
     pd.testing.assert_frame_equal(res.correlation, likes_downloads(sel).to_frame())
     pd.testing.assert_frame_equal(res.concentration, concentration(sel))
     pd.testing.assert_frame_equal(res.created_by_license_class, created_per_month(sel))
     pd.testing.assert_frame_equal(
-        res.created_by_task, created_per_month(sel, "pipeline_tag", n_values=3)
+        res.created_by_task, created_per_month(sel, "pipeline_tag", top=3)
     )
     # families: all of them without top, else those with a selected member
     fam_all = family_concentration(GRAPH)
@@ -159,7 +160,7 @@ def test_summary_against_direct_computation():
         rooted["root_downloads"].sum() / rooted["family_downloads"].sum()
     )
     assert v("models_with_created_at") == sel["created_at"].notna().sum()
-    with pytest.raises(KeyError, match="no statistic 'nope'"):
+    with pytest.raises(ParameterError, match=r"statistic: expected one of models_total, models, .*got 'nope'"):
         v("nope")
 
 
@@ -189,8 +190,10 @@ def test_result_object_and_graph_argument():
     ]
     pd.testing.assert_frame_equal(res.to_frame(), res.summary)
     assert repr(res).startswith(
-        "<EcosystemStats 7 of 7 models (all models): permissive 42.9 % of models"
+        "<EcosystemStats: 25 rows × 3 columns; 7 of 7 models (all models): permissive 42.9 % of models"
     )
+    assert isinstance(res, Result) and res.summary is res.headline
+    assert res.to_frame() is not res.summary  # a copy the caller may change
     with pytest.raises(dataclasses.FrozenInstanceError):
         res.top = 3
     no_graph = ecosystem_stats(toy_graph().models)
@@ -207,7 +210,8 @@ def test_html_escapes_strings():
     )
     html = ecosystem_stats(models)._repr_html_()
     assert "<b>x</b>" not in html and "<i>" not in html
-    assert "EcosystemStats" in html and "license_shares" in html
+    assert "EcosystemStats" in html and "&lt;b&gt;x&lt;/b&gt;" not in html  # ids are not in the summary
+    assert "permissive_model_share" in html and "10 tables" in html
 
 
 def test_missing_optional_columns_count_as_missing():
@@ -218,21 +222,23 @@ def test_missing_optional_columns_count_as_missing():
 
 
 def test_errors():
-    with pytest.raises(
-        InputFormatError, match="by must be one of downloads, likes, created; got 'size'"
-    ):
+    with pytest.raises(ParameterError, match="by: expected one of downloads, likes, created, got 'size'"):
         ecosystem_stats(MODELS, by="size")
-    with pytest.raises(InputFormatError, match="top must be an integer >= 1; got 0"):
+    with pytest.raises(ParameterError, match="top: expected a whole number >= 1, got 0"):
         ecosystem_stats(MODELS, top=0)
+    with pytest.raises(ParameterError, match="top: expected a whole number >= 1, got -3"):
+        top_models(MODELS, -3)
     with pytest.raises(
         InputFormatError, match="cannot rank by creation time: no model has a 'created_at'"
     ):
         ecosystem_stats(MODELS.assign(created_at=pd.NaT), top=5, by="created")
     with pytest.raises(InputFormatError, match="no 'likes' column"):
         ecosystem_stats(MODELS.drop(columns="likes"), top=5, by="likes")
-    with pytest.raises(InputFormatError, match="pass a model table or a lineage graph"):
+    with pytest.raises(UsageError, match="needs a model table or a lineage graph"):
         ecosystem_stats()
     with pytest.raises(InputFormatError, match="no 'downloads' column"):
         ecosystem_stats(MODELS.drop(columns="downloads"))
-    with pytest.raises(InputFormatError, match="n_values must be an integer >= 0"):
-        ecosystem_stats(MODELS, n_values=-2)
+    with pytest.raises(ParameterError, match="top_values: expected a whole number >= 0 or None, got -2"):
+        ecosystem_stats(MODELS, top_values=-2)
+    with pytest.raises(ParameterError, match="relation"):
+        ecosystem_stats(MODELS, GRAPH, relation="fork")

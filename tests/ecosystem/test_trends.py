@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hftree.ecosystem import created_per_month, license_class
-from hftree.errors import InputFormatError
+from hftree.errors import InputFormatError, ParameterError
 
 
 def make_models(n=300, seed=1):
@@ -67,7 +67,7 @@ def test_by_license_class_matches_direct_count():
 
 def test_by_task_with_top_values_other_and_none():
     models = make_models()
-    t = created_per_month(models, "pipeline_tag", n_values=2)
+    t = created_per_month(models, "pipeline_tag", top=2)
     dated = models.dropna(subset=["created_at"])
     counts = dated["pipeline_tag"].value_counts()
     top = counts.sort_index().sort_values(ascending=False, kind="stable").index[:2].tolist()
@@ -100,5 +100,5 @@ def test_errors():
         created_per_month(pd.DataFrame({"license": ["mit"]}))
     with pytest.raises(InputFormatError, match="column 'created_at' must hold dates/times"):
         created_per_month(pd.DataFrame({"license": ["mit"], "created_at": ["yesterday"]}))
-    with pytest.raises(InputFormatError, match="n_values must be an integer >= 0"):
-        created_per_month(make_models(), "pipeline_tag", n_values=2.5)
+    with pytest.raises(ParameterError, match=r"top: expected a whole number >= 0 or None, got 2\.5"):
+        created_per_month(make_models(), "pipeline_tag", top=2.5)

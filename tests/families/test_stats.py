@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -10,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hftree.datasets import toy_graph
+from hftree.errors import ParameterError
 from hftree.families import family_members, family_size_distribution, family_stats
 from hftree.lineage import LineageGraph, to_networkx
 
@@ -31,12 +34,50 @@ def test_toy_family_table():
 
 
 def test_min_size_sort_top():
-    df = family_stats(toy_graph(), min_size=2)
-    assert df["root"].tolist() == ["org/base"]
+    # min_size counts models, the root included: other/base2 + org/merge is a family of 2
+    assert family_stats(toy_graph(), min_size=2)["root"].tolist() == ["org/base", "other/base2"]
+    assert family_stats(toy_graph(), min_size=1).equals(family_stats(toy_graph()))  # no family of 1
+    assert family_stats(toy_graph(), min_size=3)["root"].tolist() == ["org/base"]
+    assert family_stats(toy_graph(), min_size=6)["root"].tolist() == ["org/base"]
+    assert family_stats(toy_graph(), min_size=7).empty
     df = family_stats(toy_graph(), sort="root_downloads", top=1)
     assert df["root"].tolist() == ["org/base"]
-    with pytest.raises(ValueError, match="cannot sort by 'size'"):
-        family_stats(toy_graph(), sort="size")
+
+
+def test_columns_keep_the_named_columns_in_order():
+    df = family_stats(toy_graph(), columns=["depth", "root"], sort="children")
+    assert list(df.columns) == ["depth", "root"] and df["root"].tolist() == ["org/base", "other/base2"]
+    assert list(family_stats(toy_graph(), columns="root").columns) == ["root"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"columns": ["root", "bogus"]}, r"columns: expected names among root, root_external, .*got 'bogus'"),
+        ({"columns": []}, r"columns: expected names among .*got \[\]"),
+        ({"top": -3}, r"top: expected a whole number >= 1, got -3"),
+        ({"top": 0}, r"top: expected a whole number >= 1, got 0"),
+        ({"min_size": -5}, r"min_size: expected a whole number >= 1, got -5"),
+        ({"min_size": 0}, r"min_size: expected a whole number >= 1, got 0"),
+        ({"min_size": 2.5}, r"min_size: expected a whole number >= 1, got 2.5"),
+        ({"sort": "size"}, r"sort: expected a column among root, .*got 'size'"),
+        ({"relation": "fork"}, r"relation"),
+    ],
+)
+def test_bad_arguments_raise_parameter_error(kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        family_stats(toy_graph(), **kwargs)
+
+
+def test_snapshot_summary_uses_the_cached_membership():
+    from hftree.families.overview import snapshot_summary
+
+    snap = types.SimpleNamespace(manifest={}, edges=[None] * 7)
+    G = toy_graph()
+    out = snapshot_summary(snap, G)
+    assert out["roots_with_descendants"] == 2 and out["edges"] == 7
+    assert out["largest_families"][0] == {"root": "org/base", "descendants": 5}
+    assert G.members() is G.members()  # computed once, by the graph
 
 
 def test_relation_filter_defines_families_on_restricted_graph():

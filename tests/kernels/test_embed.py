@@ -7,10 +7,19 @@ import pytest
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from hftree.errors import ConvergenceError, DataQualityWarning, InputFormatError, ModelNotFoundError
+import hftree._random
+from hftree.errors import (
+    ConvergenceError,
+    DataQualityWarning,
+    InputFormatError,
+    ModelNotFoundError,
+    NotFittedError,
+    ParameterError,
+)
 from hftree.kernels import (
     AdjacencySpectralEmbed,
     DataKernels,
+    ModelManifold,
     OmnibusEmbed,
     profile_likelihood,
     sample_rdpg,
@@ -54,7 +63,7 @@ def test_select_dimension_zero_variance_split_is_perfect():
 def test_select_dimension_errors():
     with pytest.raises(InputFormatError, match="at least 2 values; got 1"):
         select_dimension([1.0])
-    with pytest.raises(InputFormatError, match="n_elbows must be an integer >= 1"):
+    with pytest.raises(ParameterError, match="n_elbows: expected a whole number >= 1, got 0"):
         select_dimension([3.0, 2.0, 1.0], n_elbows=0)
 
 
@@ -113,11 +122,11 @@ def test_self_loops_warn_and_are_dropped():
 
 def test_ase_errors():
     a = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]])
-    with pytest.raises(InputFormatError, match="n_components must be None or an integer between 1 and 3"):
+    with pytest.raises(ParameterError, match="n_components: expected None or a whole number between 1 and 3, got 4"):
         AdjacencySpectralEmbed(n_components=4).fit(a)
     with pytest.raises(InputFormatError, match="is not symmetric"):
         AdjacencySpectralEmbed(n_components=1).fit(np.triu(a))
-    with pytest.raises(InputFormatError, match="solver must be"):
+    with pytest.raises(ParameterError, match="solver: expected one of auto, dense, arpack, got 'lapack'"):
         AdjacencySpectralEmbed(n_components=1, solver="lapack").fit(np.ones((100, 100)) - np.eye(100))
 
 
@@ -188,13 +197,14 @@ def test_randomized_svd_matches_exact(rng):
     np.testing.assert_allclose(s, spectrum[:5], rtol=1e-10)
     best = left[:, :5] @ np.diag(spectrum[:5]) @ right[:, :5].T
     np.testing.assert_allclose((u * s) @ vt, best, atol=1e-8)
-    with pytest.raises(InputFormatError, match="n_components must be between 1 and 50"):
+    with pytest.raises(ParameterError, match="n_components: expected a whole number between 1 and 50, got 51"):
         randomized_svd(a, 51)
 
 
 def test_random_state_errors_and_convergence_error(monkeypatch):
-    with pytest.raises(InputFormatError, match="random_state must be None, an int or a numpy Generator"):
+    with pytest.raises(ParameterError, match="random_state: expected None, an int, a SeedSequence"):
         check_random_state("seed")  # type: ignore[arg-type]
+    assert check_random_state is hftree._random.check_random_state  # the one helper, re-exported
 
     def no_convergence(*args, **kwargs):
         raise spla.ArpackNoConvergence("no", np.empty(0), np.empty((0, 0)))
@@ -202,5 +212,33 @@ def test_random_state_errors_and_convergence_error(monkeypatch):
     monkeypatch.setattr(spla, "eigsh", no_convergence)
     with pytest.raises(ConvergenceError, match=r"ARPACK did not find the top 2 .* Things to try: 1\."):
         top_eigenpairs(sp.eye_array(100, format="csr"), 2, solver="arpack")
-    with pytest.raises(InputFormatError, match="between 1 and 3; got 4"):
+    with pytest.raises(ParameterError, match="between 1 and 3, got 4"):
         top_eigenpairs(np.eye(3), 4)
+
+
+# --- estimator protocol ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [AdjacencySpectralEmbed, OmnibusEmbed, ModelManifold])
+def test_estimators_raise_not_fitted_error_before_fit(make):
+    estimator = make()
+    name = type(estimator).__name__
+    with pytest.raises(NotFittedError, match=rf"{name}.summary is learned by fit\(\)"):
+        _ = estimator.summary
+    with pytest.raises(NotFittedError, match=rf"{name}.eigenvalues_ is learned by fit\(\)"):
+        _ = estimator.eigenvalues_
+    assert isinstance(NotFittedError("x"), AttributeError) and not hasattr(estimator, "eigenvalues_")
+    assert not estimator.fitted and repr(estimator).startswith(f"{name}(n_components=")
+    assert "<table" not in estimator._repr_html_()
+    with pytest.raises(AttributeError, match="no attribute 'nope'") as info:
+        _ = estimator.nope
+    assert not isinstance(info.value, NotFittedError)
+
+
+def test_fitted_estimators_render_their_summary():
+    a = np.kron(np.eye(2), np.ones((4, 4))) - np.eye(8)
+    ase = AdjacencySpectralEmbed(n_components=2).fit(a)
+    assert ase.fitted and repr(ase) == "AdjacencySpectralEmbed(fitted: 8 nodes, 2 dimensions)"
+    assert list(ase.summary.columns) == ["eigenvalue", "magnitude"]
+    html = OmnibusEmbed(n_components=2).fit({"<x>": a, "y": a})._repr_html_()
+    assert "<table" in html and "&lt;x&gt;" in html and "<x>" not in html

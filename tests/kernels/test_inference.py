@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from hftree.errors import InputFormatError, ModelNotFoundError
+from hftree.errors import InputFormatError, ModelNotFoundError, ParameterError
 from hftree.kernels import DataKernels, benjamini_hochberg, datum_shift_test, sample_rdpg
 from hftree.kernels.inference import _pvalues
 
@@ -19,7 +19,7 @@ def null_pvalues(synth, seed: int, n: int, draws: int) -> np.ndarray:
     gen = np.random.default_rng(seed)
     x = synth.arc_positions(synth.arc_angles(n, gen))
     kernels = DataKernels.from_matrices({"a": sample_rdpg(x, random_state=gen), "b": sample_rdpg(x, random_state=gen)})
-    result = datum_shift_test(kernels, "a", "b", n_components=2, n_bootstraps=draws, random_state=seed)
+    result = datum_shift_test(kernels, "a", "b", n_components=2, n_boot=draws, random_state=seed)
     return result.pvalue
 
 
@@ -57,7 +57,7 @@ def test_power_on_moved_items(synth):
         kernels = DataKernels.from_matrices(
             {"a": sample_rdpg(xa, random_state=gen), "b": sample_rdpg(xb, random_state=gen)}
         )
-        result = datum_shift_test(kernels, "a", "b", n_components=2, n_bootstraps=50, random_state=seed)
+        result = datum_shift_test(kernels, "a", "b", n_components=2, n_boot=50, random_state=seed)
         truth = np.zeros(300, dtype=bool)
         truth[moved] = True
         power.append(result.moved[truth].mean())
@@ -70,7 +70,7 @@ def test_power_on_moved_items(synth):
 def test_identical_kernels_move_nothing(synth, rng):
     x = synth.arc_positions(synth.arc_angles(60, rng))
     g = sample_rdpg(x, random_state=1)
-    result = datum_shift_test({"a": g, "b": g}, "a", "b", n_components=2, n_bootstraps=10, random_state=0)
+    result = datum_shift_test({"a": g, "b": g}, "a", "b", n_components=2, n_boot=10, random_state=0)
     assert np.allclose(result.statistic, 0.0, atol=1e-12)
     assert result.n_moved == 0 and (result.pvalue > 0.9).all()
 
@@ -84,7 +84,7 @@ def test_a_strong_move_is_found_and_labelled(synth, rng):
     kernels = DataKernels.from_matrices(
         {"base": sample_rdpg(xa, random_state=2), "tuned": sample_rdpg(xb, random_state=3)}, item_ids=ids
     )
-    result = datum_shift_test(kernels, "base", "tuned", n_components=2, n_bootstraps=30, random_state=4)
+    result = datum_shift_test(kernels, "base", "tuned", n_components=2, n_boot=30, random_state=4)
     found = set(result.moved_items)
     assert len(found & {ids[i] for i in moved}) >= 18
     stats = [result.statistic[ids.index(i)] for i in result.moved_items]
@@ -92,14 +92,15 @@ def test_a_strong_move_is_found_and_labelled(synth, rng):
     frame = result.to_frame()
     assert list(frame.columns) == ["statistic", "null_mean", "pvalue", "qvalue", "moved", "testable"]
     assert frame.index[0] == "card-0" and frame.index.name == "item_id"
-    assert "'base' vs 'tuned'" in repr(result) and "<table" in result._repr_html_()
+    assert "base vs tuned: " in repr(result) and "<table" in result._repr_html_()
+    assert result.summary["item_id"].iloc[0] == result.moved_items[0]  # largest statistic first
 
 
 def test_items_without_a_null_distribution_are_not_testable(synth, rng):
     x = synth.arc_positions(synth.arc_angles(80, rng))
     x[:3] = 0.0  # three items that the RDPG never joins to anything
     graphs = {"a": sample_rdpg(x, random_state=1), "b": sample_rdpg(x, random_state=2)}
-    result = datum_shift_test(graphs, "a", "b", n_components=2, n_bootstraps=10, random_state=0)
+    result = datum_shift_test(graphs, "a", "b", n_components=2, n_boot=10, random_state=0)
     assert result.testable.tolist() == [False] * 3 + [True] * 77
     assert (result.pvalue[:3] == 1.0).all() and not result.moved[:3].any()
     assert result.to_frame()["testable"].sum() == 77
@@ -108,14 +109,14 @@ def test_items_without_a_null_distribution_are_not_testable(synth, rng):
 def test_elbow_dimension_is_used_for_the_bootstrap(synth, rng):
     x = synth.arc_positions(synth.arc_angles(150, rng))
     graphs = {"a": sample_rdpg(x, random_state=5), "b": sample_rdpg(x, random_state=6)}
-    result = datum_shift_test(graphs, "a", "b", n_bootstraps=5, random_state=0)
+    result = datum_shift_test(graphs, "a", "b", n_boot=5, random_state=0)
     assert result.n_components == 2
 
 
 def test_result_is_frozen_and_read_only(synth, rng):
     x = synth.arc_positions(synth.arc_angles(40, rng))
     graphs = {"a": sample_rdpg(x, random_state=5), "b": sample_rdpg(x, random_state=6)}
-    result = datum_shift_test(graphs, "a", "b", n_components=2, n_bootstraps=3, random_state=0)
+    result = datum_shift_test(graphs, "a", "b", n_components=2, n_boot=3, random_state=0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.alpha = 0.5  # type: ignore[misc]
     with pytest.raises(ValueError, match="read-only"):
@@ -125,8 +126,8 @@ def test_result_is_frozen_and_read_only(synth, rng):
 def test_same_seed_same_result(synth, rng):
     x = synth.arc_positions(synth.arc_angles(80, rng))
     graphs = {"a": sample_rdpg(x, random_state=5), "b": sample_rdpg(x, random_state=6)}
-    one = datum_shift_test(graphs, "a", "b", n_components=2, n_bootstraps=8, random_state=42)
-    two = datum_shift_test(graphs, "a", "b", n_components=2, n_bootstraps=8, random_state=42)
+    one = datum_shift_test(graphs, "a", "b", n_components=2, n_boot=8, random_state=42)
+    two = datum_shift_test(graphs, "a", "b", n_components=2, n_boot=8, random_state=42)
     np.testing.assert_array_equal(one.pvalue, two.pvalue)
 
 
@@ -137,7 +138,7 @@ def test_sparse_bootstrap_path(rng):
     centres = rng.normal(size=(5, 8)) * 3
     y = centres[rng.integers(0, 5, 1200)] + rng.normal(size=(1200, 8))
     kernels = knn_kernels({"a": y, "b": y + 0.01 * rng.normal(size=y.shape)}, k=10)
-    result = datum_shift_test(kernels, "a", "b", n_components=4, n_bootstraps=4, random_state=0)
+    result = datum_shift_test(kernels, "a", "b", n_components=4, n_boot=4, random_state=0)
     assert result.pvalue.shape == (1200,)
     assert result.n_moved == 0
 
@@ -182,17 +183,18 @@ def test_benjamini_hochberg_by_hand():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"model_b": "a"}, "compare two different models; got 'a' twice"),
-        ({"n_bootstraps": 0}, "n_bootstraps must be a positive integer"),
-        ({"n_bootstraps": 1}, "pooled p-values need n_bootstraps >= 2"),
-        ({"pvalues": "exact"}, "pvalues must be 'pooled' or 'per_datum'"),
-        ({"alpha": 1.0}, r"alpha must be in \(0, 1\)"),
+        ({"model_b": "a"}, "model_b: expected a model other than model_a = 'a', got 'a'"),
+        ({"n_boot": 0}, "n_boot: expected a whole number >= 1, got 0"),
+        ({"n_boot": 1}, "n_boot: expected a whole number >= 2 for pooled p-values"),
+        ({"pvalues": "exact"}, "pvalues: expected one of pooled, per_datum, got 'exact'"),
+        ({"alpha": 1.0}, r"alpha: expected a number in \(0, 1\), got 1.0"),
+        ({"alpha": "0.1"}, r"alpha: expected a number in \(0, 1\), got '0.1'"),
     ],
 )
 def test_datum_test_errors(kwargs, match):
     a = np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]])
     args = {"model_a": "a", "model_b": "b", **kwargs}
-    with pytest.raises(InputFormatError, match=match):
+    with pytest.raises(ParameterError, match=match):
         datum_shift_test({"a": a, "b": a}, **args)
 
 

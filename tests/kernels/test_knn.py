@@ -8,7 +8,8 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hftree.errors import InputFormatError, ModelNotFoundError
+from hftree._results import Result
+from hftree.errors import InputFormatError, ModelNotFoundError, ParameterError
 from hftree.kernels import DataKernels, knn_kernel, knn_kernels
 
 
@@ -80,7 +81,8 @@ def test_knn_kernels_keeps_ids_and_allows_different_widths(rng):
     frame = kernels.to_frame()
     assert list(frame.index) == ["narrow", "wide"]
     assert (frame["min_degree"] >= 4).all()
-    assert "DataKernels(2 models x 40 items" in repr(kernels)
+    assert repr(kernels) == "<DataKernels: 2 rows × 6 columns; 2 models x 40 items, k=4, metric=cosine>"
+    assert isinstance(kernels, Result) and kernels.summary.equals(frame)
     assert "<table" in kernels._repr_html_()
 
 
@@ -104,21 +106,21 @@ def test_subset_and_lookup(rng):
 
 
 @pytest.mark.parametrize(
-    ("values", "kwargs", "match"),
+    ("values", "kwargs", "error", "match"),
     [
-        (np.zeros(5), {}, "must be a 2-D array"),
-        (np.ones((5, 0)), {}, "no feature columns"),
-        (np.array([[1.0, 2.0], [np.nan, 1.0], [0.5, 0.5]]), {"k": 1}, r"row 1 \(item 1\) holds NaN"),
-        (np.ones((5, 2)), {"k": 5}, r"1 <= k < n_items = 5; got 5"),
-        (np.ones((5, 2)), {"k": 0}, "got 0"),
-        (np.ones((5, 2)), {"metric": "euclid"}, "metric must be one of"),
-        (np.ones((5, 2)), {"symmetrize": "avg"}, "symmetrize must be one of"),
-        (np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]]), {"k": 1}, "row 1 .* all zeros"),
+        (np.zeros(5), {}, InputFormatError, "must be a 2-D array"),
+        (np.ones((5, 0)), {}, InputFormatError, "no feature columns"),
+        (np.array([[1.0, 2.0], [np.nan, 1.0], [0.5, 0.5]]), {"k": 1}, InputFormatError, r"row 1 \(item 1\) holds NaN"),
+        (np.ones((5, 2)), {"k": 5}, ParameterError, r"k: expected a whole number with 1 <= k < n_items = 5, got 5"),
+        (np.ones((5, 2)), {"k": 0}, ParameterError, "got 0"),
+        (np.ones((5, 2)), {"metric": "euclid"}, ParameterError, "metric: expected one of cosine, inner_product"),
+        (np.ones((5, 2)), {"symmetrize": "avg"}, ParameterError, "symmetrize: expected one of union, mutual"),
+        (np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]]), {"k": 1}, InputFormatError, "row 1 .* all zeros"),
     ],
 )
-def test_knn_kernel_errors(values, kwargs, match):
+def test_knn_kernel_errors(values, kwargs, error, match):
     kwargs = {"k": 2, **kwargs}
-    with pytest.raises(InputFormatError, match=match):
+    with pytest.raises(error, match=match):
         knn_kernel(values, **kwargs)
 
 

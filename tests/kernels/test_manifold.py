@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import spearmanr
 
-from hftree.errors import InputFormatError
+from hftree.errors import InputFormatError, NotFittedError, ParameterError
 from hftree.kernels import (
     DataKernels,
     ModelManifold,
@@ -101,7 +101,7 @@ def test_manifold_summary_scree_and_plots():
 
 
 def test_manifold_errors():
-    with pytest.raises(InputFormatError, match="fit the OmnibusEmbed"):
+    with pytest.raises(NotFittedError, match="fit the OmnibusEmbed"):
         model_distances(OmnibusEmbed())
     with pytest.raises(InputFormatError, match="2-D arrays of one shape"):
         model_distances({"a": np.zeros((3, 2)), "b": np.zeros((4, 2))})
@@ -113,7 +113,7 @@ def test_manifold_errors():
         classical_mds(np.array([[0.0, -1.0], [-1.0, 0.0]]))
     with pytest.raises(InputFormatError, match="not symmetric"):
         classical_mds(np.array([[0.0, 1.0], [2.0, 0.0]]))
-    with pytest.raises(InputFormatError, match="n_components must be an integer between 1 and 2"):
+    with pytest.raises(ParameterError, match="n_components: expected a whole number between 1 and 2, got 3"):
         classical_mds(np.array([[0.0, 1.0], [1.0, 0.0]]), n_components=3)
     frame = pd.DataFrame([[0.0, 1.0], [1.0, 0.0]], index=["a", "b"], columns=["b", "a"])
     with pytest.raises(InputFormatError, match="same model ids, in the same order"):

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from hftree.errors import InputFormatError
+from hftree.errors import InputFormatError, ParameterError
 from hftree.kernels import KernelComparison, compare_embeddings
 from hftree.kernels.pipeline import test_pairs as expand_pairs
 
@@ -15,7 +15,7 @@ def test_compare_embeddings_end_to_end(synth, rng):
     y = synth.clustered_embeddings(150, rng)
     embeddings = {"base": y, "near": y + 0.05 * rng.normal(size=y.shape), "far": rng.normal(size=(150, 5))}
     ids = [f"doc{i}" for i in range(150)]
-    result = compare_embeddings(embeddings, k=8, item_ids=ids, n_bootstraps=10, random_state=0)
+    result = compare_embeddings(embeddings, k=8, item_ids=ids, n_boot=10, random_state=0)
     assert isinstance(result, KernelComparison)
     assert [(t.model_a, t.model_b) for t in result.tests] == [("base", "near"), ("base", "far")]
     assert all(t.n_components == result.omnibus.n_components_ for t in result.tests)
@@ -45,9 +45,9 @@ def test_pair_choices():
     assert expand_pairs(["a", "b", "c"], "all") == [("a", "b"), ("a", "c"), ("b", "c")]
     assert expand_pairs(["a", "b", "c"], "first") == [("a", "b"), ("a", "c")]
     assert expand_pairs(["a", "b"], [("b", "a")]) == [("b", "a")]
-    with pytest.raises(InputFormatError, match="pairs must be 'first', 'all', 'none'"):
+    with pytest.raises(ParameterError, match="pairs: expected one of first, all, none or a list"):
         expand_pairs(["a", "b"], "some")
-    with pytest.raises(InputFormatError, match="a pair must hold two model ids"):
+    with pytest.raises(ParameterError, match="pairs: expected pairs of two model ids"):
         expand_pairs(["a", "b"], [("a", "b", "c")])
 
 

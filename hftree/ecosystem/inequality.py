@@ -22,7 +22,10 @@ import numpy as np
 import pandas as pd
 
 from hftree.ecosystem._data import NONE, categories, check_table, nonnegative
-from hftree.errors import InputFormatError
+from hftree.errors import InputFormatError, ParameterError
+from hftree.lineage.graph import LineageGraph
+from hftree.lineage.membership import Membership
+from hftree.schema import RelationFilter
 
 __all__ = [
     "CONCENTRATION_COLUMNS",
@@ -102,7 +105,7 @@ def top_share(values: np.ndarray | pd.Series | list[float], k: int) -> float:
     0.8
     """
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise InputFormatError(f"k must be an integer >= 1; got {k!r}", field="k")
+        raise ParameterError("k", "a whole number >= 1", k)
     x = _clean(values)
     total = x.sum()
     if total <= 0:
@@ -268,7 +271,7 @@ def concentration(
     )
 
 
-def _family_concentration(G, members, selected: np.ndarray | None) -> pd.DataFrame:
+def _family_concentration(G: LineageGraph, members: Membership, selected: np.ndarray | None) -> pd.DataFrame:
     n = G.n_nodes
     n_models = len(G.models)
     dl = np.full(n, np.nan)
@@ -333,16 +336,11 @@ def _family_concentration(G, members, selected: np.ndarray | None) -> pd.DataFra
     return frame.reset_index(drop=True)
 
 
-def family_concentration(
-    G,
-    *,
-    relation: str | list[str] | tuple[str, ...] | None = None,
-    members=None,
-) -> pd.DataFrame:
+def family_concentration(G: LineageGraph, *, relation: RelationFilter = None) -> pd.DataFrame:
     """How a family's downloads split between its root and its descendants.
 
     A family is a root and everything that descends from it
-    (:func:`hftree.families.family_members`); a model reachable from several
+    (:meth:`LineageGraph.members <hftree.lineage.LineageGraph.members>`); a model reachable from several
     roots counts in each of its families. Only families with at least one
     descendant are listed, most downloaded first.
 
@@ -351,9 +349,7 @@ def family_concentration(
     G : LineageGraph
         The lineage graph; downloads come from ``G.models``.
     relation : str or list of str, optional
-        Follow only edges of these relations.
-    members : Membership, optional
-        Precomputed :func:`~hftree.families.family_members` for ``relation``.
+        Follow only edges of these relations (:data:`hftree.schema.RelationFilter`).
 
     Returns
     -------
@@ -369,7 +365,4 @@ def family_concentration(
     0     org/base        6              1880       0.532  org/base-GGUF
     1  other/base2        2                90       0.889      org/merge
     """
-    from hftree.families import family_members
-
-    mem = members if members is not None else family_members(G, relation=relation)
-    return _family_concentration(G, mem, None)
+    return _family_concentration(G, G.members(relation=relation), None)
