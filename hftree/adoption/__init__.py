@@ -4,13 +4,24 @@ The cumulative number of descendants of a root model is modelled with the
 citation curve of Wang, Song & Barabási (2013) as used for Hugging Face by
 Bhandari, Chen & Gao (2025): ``c(t) = m (exp(lam * Phi((ln t - mu) / sigma)) - 1)``.
 
-* :mod:`~hftree.adoption.series` builds the series (from the paper's CSV files or
-  from a lineage graph);
-* :mod:`~hftree.adoption.model` fits them (:class:`PaperWSBFitter` reproduces
-  the paper, :class:`WSBFitter` is the default) and diagnoses the fits;
-* :mod:`~hftree.adoption.forecast` forecasts and backtests, against baselines;
+* :mod:`~hftree.adoption.series` builds the series (from a lineage graph, from
+  tracked downloads, or from the paper's CSV files in :mod:`~hftree.adoption.paper_files`);
+* :mod:`~hftree.adoption.model` fits them, one piece per module as in lifelines:
+  the curve (:mod:`~hftree.adoption.curve`), the base fitter
+  (:mod:`~hftree.adoption.base_fitter`), :class:`PaperWSBFitter` reproducing the
+  paper (:mod:`~hftree.adoption.paper_fitter`), :class:`WSBFitter`, the default
+  (:mod:`~hftree.adoption.wsb_fitter`), and :class:`FamilyFits` with the
+  diagnostics (:mod:`~hftree.adoption.family_fits`, :mod:`~hftree.adoption.diagnostics`);
+* :mod:`~hftree.adoption.forecast` forecasts and backtests, against baselines
+  (:mod:`~hftree.adoption.baselines`, :mod:`~hftree.adoption.hybrid`,
+  :mod:`~hftree.adoption.backtesting`);
 * :mod:`~hftree.adoption.plot` draws fits and the rescaled collapse plot;
 * :mod:`~hftree.adoption.simulate` grows lineage graphs along known curves.
+
+Layering inside the package (each imports only those before it): ``_bins``,
+``_checks``, ``curve`` → ``diagnostics`` → ``family_fits`` → ``base_fitter`` →
+``paper_fitter``, ``wsb_fitter`` → ``model``; ``baselines`` → ``hybrid`` →
+``backtesting`` → ``forecast``; ``plot`` imports none of them at run time.
 
 See ``docs/adoption.md`` for the user guide, the backtest and the benchmark.
 """

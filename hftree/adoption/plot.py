@@ -1,4 +1,7 @@
-"""Figures for adoption curves (matplotlib is imported inside each function).
+"""Figures for adoption curves (matplotlib is imported on first use, by :func:`hftree._plotting.axes_or_new`).
+
+This module imports no other adoption module at run time (only for type hints), so the
+fitters and results can call into it from their ``plot`` methods without an import circle.
 
 * :func:`plot_fit` -- one family: observed counts, fitted curve, forecast band;
 * :func:`plot_collapse` -- every identifiable family rescaled onto the single
@@ -15,22 +18,16 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from hftree._plotting import axes_or_new
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from hftree.adoption.forecast import BacktestResult
-    from hftree.adoption.model import BaseAdoptionFitter, FamilyFits
+    from hftree.adoption.backtesting import BacktestResult
+    from hftree.adoption.base_fitter import BaseAdoptionFitter
+    from hftree.adoption.family_fits import FamilyFits
 
 __all__ = ["collapse_coordinates", "plot_backtest", "plot_collapse", "plot_fit"]
-
-
-def _axes(ax: Axes | None) -> Axes:
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=(6, 4))
-    return ax
 
 
 def plot_fit(fitter: BaseAdoptionFitter, ax: Axes | None = None, *, forecast: int = 0, **kwargs: Any) -> Axes:
@@ -52,7 +49,7 @@ def plot_fit(fitter: BaseAdoptionFitter, ax: Axes | None = None, *, forecast: in
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     y = fitter.counts_
     bins = np.arange(len(y))
     obs = ~np.isnan(y)
@@ -134,7 +131,7 @@ def plot_collapse(
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     pts = collapse_coordinates(fits, identifiable_only=identifiable_only)
     if len(pts):
         final = fits.table["final"]
@@ -157,7 +154,7 @@ def plot_collapse(
 
 def plot_backtest(result: BacktestResult, ax: Axes | None = None) -> Axes:
     """Median APE of each method (with the 90th percentile as a thin bar)."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     tab = result.to_frame()
     pos = np.arange(len(tab))
     ax.barh(pos, tab["p90_ape"], color="0.85", label="90th percentile")

@@ -7,12 +7,13 @@ Used to check that fitting recovers known parameters, and for power analyses
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from hftree.adoption.model import wsb_curve
+from hftree._random import DEFAULT_RANDOM_STATE, RandomState, check_random_state
+from hftree.adoption.curve import wsb_curve
+from hftree.errors import ParameterError
 
 __all__ = ["simulate_lineage"]
 
@@ -28,7 +29,7 @@ def simulate_lineage(
     relation: str = "finetune",
     depth_bias: float = 0.5,
     noise_edges: int = 0,
-    random_state: Any = None,
+    random_state: RandomState = DEFAULT_RANDOM_STATE,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Model and edge tables of root families growing as WSB curves.
 
@@ -56,7 +57,7 @@ def simulate_lineage(
         Extra ``quantized`` children attached at random (they are not part of
         the curve; growth restricted to ``relation`` must ignore them).
     random_state
-        Seed or ``numpy.random.Generator``.
+        Seed or ``numpy.random.Generator`` (default 0: the same graph every time).
 
     Returns
     -------
@@ -64,20 +65,30 @@ def simulate_lineage(
         ``models`` has columns ``id, created_at`` (UTC); ``edges`` has ``parent,
         child, relation``.
 
+    Raises
+    ------
+    ParameterError
+        If ``snapshot_time`` is not after ``start``, ``depth_bias`` is not in
+        [0, 1] or ``noise_edges`` is negative.
+
     Examples
     --------
     >>> models, edges = simulate_lineage([(3.0, 0.0, 1.0)], random_state=0)
     >>> len(models) - 1 == len(edges), set(edges["relation"])
     (True, {'finetune'})
     """
-    rng = np.random.default_rng(random_state)
+    if not 0 <= depth_bias <= 1:
+        raise ParameterError("depth_bias", "a probability in [0, 1]", depth_bias)
+    if isinstance(noise_edges, bool) or not isinstance(noise_edges, int | np.integer) or noise_edges < 0:
+        raise ParameterError("noise_edges", "a whole number >= 0", noise_edges)
+    rng = check_random_state(random_state)
     t0 = pd.Timestamp(start)
     t0 = t0.tz_localize("UTC") if t0.tzinfo is None else t0
     snap = pd.Timestamp(snapshot_time)
     snap = snap.tz_localize("UTC") if snap.tzinfo is None else snap
     horizon = (snap - t0) / _YEAR
     if horizon <= 0:
-        raise ValueError("snapshot_time must be after start")
+        raise ParameterError("snapshot_time", f"a time after start ({t0})", str(snap))
     ids: list[str] = []
     times: list[pd.Timestamp] = []
     parents: list[str] = []

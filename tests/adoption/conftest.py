@@ -1,13 +1,14 @@
-"""Fixtures of the adoption tests: the paper's data and small stand-in lineage graphs."""
+"""Fixtures of the adoption tests: the paper's data and small lineage graphs."""
 
 from __future__ import annotations
 
 import os
-import types
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from hftree.lineage import LineageGraph
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("HFTREE_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -48,13 +49,10 @@ def all_paper_fits(finetune_files) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def graph_of():
-    """Build a stand-in lineage graph: ``graph_of(models, edges, snapshot_time)``."""
-    return stand_in_graph
+    """Build a lineage graph from tables: ``graph_of(models, edges, snapshot_time)``."""
+    return graph_from_tables
 
 
-def stand_in_graph(models: pd.DataFrame, edges: pd.DataFrame, snapshot_time) -> types.SimpleNamespace:
-    """An object with exactly the three attributes growth_series relies on."""
-    snap = pd.Timestamp(snapshot_time)
-    if snap.tzinfo is None:
-        snap = snap.tz_localize("UTC")
-    return types.SimpleNamespace(models=models, edge_frame=lambda: edges.copy(), snapshot_time=snap)
+def graph_from_tables(models: pd.DataFrame, edges: pd.DataFrame, snapshot_time) -> LineageGraph:
+    """The :class:`~hftree.lineage.LineageGraph` of ``models`` and ``edges`` at ``snapshot_time``."""
+    return LineageGraph.from_tables(models, edges, snapshot_time=snapshot_time)

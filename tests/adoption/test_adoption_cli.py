@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import types
 import warnings
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 
 from hftree.cli import adoption as cli
-from hftree.errors import InputFormatError
+from hftree.errors import InputFormatError, UsageError
 
 
 def _run(argv: list[str]) -> tuple[int, str]:
@@ -66,29 +67,15 @@ def test_download_counts_by_day(download_dir):
 
 
 def test_snapshot_path_builds_growth_series(monkeypatch):
-    """SNAPSHOT goes through the lead's loader and LineageGraph; here both are stand-ins."""
+    """SNAPSHOT goes through the loader and LineageGraph.from_snapshot; the loader is a stand-in."""
     from hftree.adoption.simulate import simulate_lineage
 
     models, edges = simulate_lineage([(6.0, 0.0, 0.8)], snapshot_time="2025-01-01", random_state=0)
-
-    class FakeGraph:
-        def __init__(self):
-            self.models = models
-            self.snapshot_time = pd.Timestamp("2025-01-01", tz="UTC")
-
-        def edge_frame(self):
-            return edges
-
-        @classmethod
-        def from_snapshot(cls, snapshot):
-            assert snapshot == "loaded:snap-dir"
-            return cls()
-
-    import hftree.lineage
-
-    monkeypatch.setattr(cli, "load", lambda path: f"loaded:{path}")
-    monkeypatch.setattr(hftree.lineage, "LineageGraph", FakeGraph)
+    snapshot = types.SimpleNamespace(models=models, edges=edges, snapshot_time=pd.Timestamp("2025-01-01", tz="UTC"))
+    loaded = []
+    monkeypatch.setattr(cli, "load", lambda path: loaded.append(path) or snapshot)
     code, text = _run(["snap-dir", "--format", "json"])
+    assert loaded == ["snap-dir"]
     assert code == 0
     rows = json.loads(text)
     assert [r["model"] for r in rows] == ["sim/family-0"]
@@ -111,12 +98,20 @@ def test_backtest_and_plots(finetune_files, tmp_path):
 
 
 def test_usage_errors(capsys):
-    assert _run([])[0] == 2
-    assert "give a SNAPSHOT or --counts" in capsys.readouterr().err
-    assert _run(["snap", "--counts", "x.csv"])[0] == 2
-    assert _run(["--counts", "x.csv", "--root", "a"])[0] == 2
-    assert "apply to a SNAPSHOT" in capsys.readouterr().err
-    assert _run(["--counts", "x.csv", "--backtest", "0"])[0] == 2
+    with pytest.raises(UsageError, match="give a SNAPSHOT or --counts"):
+        _run([])
+    with pytest.raises(UsageError, match="give a SNAPSHOT or --counts"):
+        _run(["snap", "--counts", "x.csv"])
+    with pytest.raises(UsageError, match="apply to a SNAPSHOT"):
+        _run(["--counts", "x.csv", "--root", "a"])
+    # through hftree's entry point every usage error is one line and exit code 2
+    from hftree.cli.main import main
+
+    for argv in (["adoption"], ["adoption", "--counts", "x.csv", "--root", "a"],
+                 ["adoption", "--counts", "x.csv", "--backtest", "0"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_input_errors(tmp_path):
@@ -146,7 +141,7 @@ def test_help_mentions_the_options():
     for opt in (
         "--counts",
         "--root",
-        "--min-descendants",
+        "--min-size",
         "--relation",
         "--mode",
         "--bins",

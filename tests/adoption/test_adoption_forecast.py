@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hftree._results import Result
 from hftree.adoption.forecast import (
     BacktestResult,
     DampedTrend,
@@ -17,7 +18,7 @@ from hftree.adoption.forecast import (
     pooled_drift,
     truncate,
 )
-from hftree.errors import InputFormatError
+from hftree.errors import InputFormatError, NotFittedError, ParameterError
 
 NAN = np.nan
 
@@ -40,7 +41,7 @@ def test_truncate_hides_the_last_bins_of_every_family():
     assert out.index.tolist() == ["a", "b"]
     assert out.loc["a"].tolist()[:3] == [0, 1, 2] and np.isnan(out.loc["a", 3])
     assert truncate(frame, 2, min_points=2).index.tolist() == ["a"]
-    with pytest.raises(ValueError, match="h must be >= 0"):
+    with pytest.raises(ParameterError, match="h: expected a whole number >= 0, got -1"):
         truncate(frame, -1)
 
 
@@ -63,18 +64,43 @@ def test_forecasts_never_fall_below_the_last_count():
 
 
 def test_forecaster_errors():
-    with pytest.raises(ValueError, match="h must be a positive integer number of bins, got 0"):
+    with pytest.raises(ParameterError, match="h: expected a whole number >= 1, got 0"):
         LastValue().fit([[0, 1, 2]]).predict(0)
-    with pytest.raises(ValueError, match="h must be a positive integer"):
+    with pytest.raises(ParameterError, match="h: expected a whole number >= 1"):
         LastValue().fit([[0, 1, 2]]).predict(2.5)
-    with pytest.raises(RuntimeError, match="not fitted yet"):
-        LinearTrend().predict(3)
     with pytest.raises(InputFormatError, match="family 'x': cumulative counts decrease"):
         LastValue().fit(pd.DataFrame([[0, 3, 1]], index=["x"]))
-    with pytest.raises(ValueError, match=r"weights must be numbers in \[0, 1\]"):
+    with pytest.raises(ParameterError, match=r"weights: expected a non-empty sequence of numbers in \[0, 1\]"):
         HybridForecaster(weights=(0.5, 2.0))
-    with pytest.raises(ValueError, match="level must be in"):
+    with pytest.raises(ParameterError, match="weights"):
+        HybridForecaster(weights=())
+    with pytest.raises(ParameterError, match=r"level: expected a number in \(0, 1\)"):
         HybridForecaster().fit(_synthetic(8)).forecast(3, level=1.5)
+    with pytest.raises(ParameterError, match="window: expected a whole number >= 1"):
+        HybridForecaster(window=0)
+    with pytest.raises(ParameterError, match="phi"):
+        DampedTrend(phi=1.5)
+    with pytest.raises(ParameterError, match="k: expected a whole number >= 1"):
+        LinearTrend(k=0)
+
+
+@pytest.mark.parametrize(
+    "method", [LastValue(), LinearTrend(), DampedTrend(), PaperForecaster(), HybridForecaster()], ids=repr
+)
+def test_unfitted_forecasters_raise_not_fitted(method):
+    assert "(not fitted)" in repr(method)
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        method.predict(3)
+    with pytest.raises(NotFittedError, match="counts_ is learned by fit"):
+        method.counts_  # noqa: B018
+    if isinstance(method, HybridForecaster):
+        for use in (lambda: method.forecast(3), lambda: method.calibrate(3), lambda: method.fits_,
+                    lambda: method.drift_, lambda: method.calibration_):
+            with pytest.raises(NotFittedError):
+                use()
+    if isinstance(method, PaperForecaster):
+        with pytest.raises(NotFittedError):
+            method.fits_  # noqa: B018
 
 
 def test_pooled_drift_reads_the_common_trend():
@@ -119,15 +145,28 @@ def test_backtest_scores_the_hidden_bins():
     assert tab.set_index("method").loc["trend", "median_ape"] < tab.set_index("method").loc["last", "median_ape"]
     boot = res.paired_bootstrap("trend", "last", n_boot=200)
     assert boot["lower"] <= boot["ratio"] <= boot["upper"] and boot["ratio"] < 1
-    assert "BacktestResult h=3" in repr(res)
+    assert res.paired_bootstrap("trend", "last", n_boot=200) == boot  # random_state=0 by default
+    with pytest.raises(ParameterError, match="method: expected one of 'last', 'trend', got 'hybrid'"):
+        res.paired_bootstrap("hybrid", "last")
+    with pytest.raises(ParameterError, match="n_boot: expected a whole number >= 1"):
+        res.paired_bootstrap("trend", "last", n_boot=0)
+    # the result protocol: frozen, summary is a DataFrame, one repr / HTML renderer
+    assert isinstance(res, Result)
+    pd.testing.assert_frame_equal(res.summary, tab)
+    assert repr(res).startswith("<BacktestResult: 2 rows") and "h=3" in repr(res)
+    assert "<b>Forecast backtest</b>" in res._repr_html_()
+    with pytest.raises(AttributeError):
+        res.h = 4
 
 
 def test_backtest_errors():
     frame = _synthetic(5, months=12)
-    with pytest.raises(ValueError, match="no family has >= 30 observed bins"):
+    with pytest.raises(InputFormatError, match="no family has >= 30 observed bins"):
         backtest(frame, 21, methods={"last": LastValue()})
-    with pytest.raises(ValueError, match="h must be a positive integer"):
+    with pytest.raises(ParameterError, match="h: expected a whole number >= 1"):
         backtest(frame, 0)
+    with pytest.raises(ParameterError, match="min_points: expected a whole number >= 1"):
+        backtest(frame, 3, min_points=-1)
 
 
 # --------------------------------------------------------------------------- acceptance
@@ -139,14 +178,14 @@ def shared_backtests(all_counts):
 
 
 @pytest.mark.slow
-def test_selection_matches_the_issue(shared_backtests):
+def test_selection_matches_the_reference(shared_backtests):
     # 125, 110 and 69 series with >= h + 9 months and a final count >= 20
     assert [shared_backtests[h].to_frame()["n"].iloc[0] for h in (3, 6, 12)] == [125, 110, 69]
 
 
 @pytest.mark.slow
-def test_baselines_match_the_issue(shared_backtests):
-    """The issue's measurements, reproduced: the baselines are the ones it describes."""
+def test_baselines_match_the_reference(shared_backtests):
+    """The reference measurements, reproduced: the baselines are the ones they describe."""
     med = {h: shared_backtests[h].to_frame().set_index("method")["median_ape"] for h in (3, 6, 12)}
     for h, paper, linear, damped in (
         (3, 0.136, 0.083, 0.074),

@@ -18,7 +18,7 @@ import pytest
 
 from hftree.adoption import PaperWSBFitter, WSBFitter, growth_series
 from hftree.adoption.simulate import simulate_lineage
-from hftree.errors import DataQualityWarning
+from hftree.errors import DataQualityWarning, ParameterError
 
 TRUE = np.array([(8.0, 0.0, 0.8), (7.0, -0.5, 1.0), (8.5, 0.5, 0.6)])
 SNAP = "2025-01-01"
@@ -29,7 +29,7 @@ def _recover(graph_of, seed, *, noise_edges=25):
         TRUE, start="2022-01-01", snapshot_time=SNAP, noise_edges=noise_edges, random_state=seed
     )
     graph = graph_of(models, edges, SNAP)
-    series = growth_series(graph, min_descendants=10)  # fine-tunes only: noise edges ignored
+    series = growth_series(graph, min_size=11)  # fine-tunes only: noise edges ignored
     fits = WSBFitter(prior=None).fit_many(series)
     return series, fits.table
 
@@ -50,9 +50,9 @@ def test_synthetic_graph_parameters_are_recovered(graph_of):
 def test_noise_edges_and_scope(graph_of):
     models, edges = simulate_lineage(TRUE[:1], snapshot_time=SNAP, noise_edges=30, random_state=1)
     graph = graph_of(models, edges, SNAP)
-    ft = growth_series(graph, min_descendants=1)
-    everything = growth_series(graph, min_descendants=1, relations=None)
-    kids = growth_series(graph, min_descendants=1, scope="children")
+    ft = growth_series(graph)
+    everything = growth_series(graph, relation=None)
+    kids = growth_series(graph, scope="children")
     n_ft = int((edges["relation"] == "finetune").sum())
     assert ft.iloc[0].iloc[-1] == n_ft
     assert everything.iloc[0].iloc[-1] == n_ft + 30
@@ -91,5 +91,9 @@ def test_simulation_is_seeded():
     b = simulate_lineage(TRUE[:1], random_state=3)
     pd.testing.assert_frame_equal(a[0], b[0])
     pd.testing.assert_frame_equal(a[1], b[1])
-    with pytest.raises(ValueError, match="snapshot_time must be after start"):
+    with pytest.raises(ParameterError, match="snapshot_time: expected a time after start"):
         simulate_lineage(TRUE[:1], start="2025-01-01", snapshot_time="2024-01-01")
+    with pytest.raises(ParameterError, match="depth_bias"):
+        simulate_lineage(TRUE[:1], depth_bias=1.5)
+    # the default seed is 0: two calls without one give the same graph
+    pd.testing.assert_frame_equal(simulate_lineage(TRUE[:1])[1], simulate_lineage(TRUE[:1], random_state=0)[1])

@@ -19,7 +19,7 @@ from hftree.adoption import (
     outliers,
     wsb_curve,
 )
-from hftree.errors import ConvergenceError, InputFormatError
+from hftree.errors import ConvergenceError, InputFormatError, NotFittedError, ParameterError
 
 SMOOTH = [0, 4, 11, 19, 26, 31, 35, 38, 40]
 
@@ -144,15 +144,45 @@ def test_fitter_api():
     assert (fc1["lower"] <= fc1["forecast"]).all() and (fc1["forecast"] <= fc1["upper"]).all()
     assert (fc1["lower"] >= SMOOTH[-1]).all()
     assert "WSBFitter: lam=" in repr(f)
-    with pytest.raises(ValueError, match="h must be a positive number of bins"):
-        f.forecast(0)
+    # the default random_state is 0: reproducible without a seed
+    pd.testing.assert_frame_equal(f.forecast(6), f.forecast(6, random_state=0))
+    assert not f.forecast(6, n_boot=50).equals(f.forecast(6))
+    for kwargs, match in (
+        ({"h": 0}, "h: expected a whole number >= 1, got 0"),
+        ({"h": 2.5}, "h: expected a whole number >= 1"),
+        ({"h": 3, "n_boot": 0}, "n_boot: expected a whole number >= 1"),
+        ({"h": 3, "level": 1.5}, r"level: expected a number in \(0, 1\)"),
+        ({"h": 3, "random_state": "seed"}, "random_state: expected"),
+    ):
+        with pytest.raises(ParameterError, match=match):
+            f.forecast(**kwargs)
 
 
-def test_unfitted_fitter():
-    f = WSBFitter()
-    assert repr(f) == "<WSBFitter: not fitted>"
-    with pytest.raises(RuntimeError, match="not fitted yet"):
-        f.predict([1])
+@pytest.mark.parametrize("fitter", [WSBFitter, PaperWSBFitter])
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda f: f.predict([1]),
+        lambda f: f.summary,
+        lambda f: f.forecast(3),
+        lambda f: f.plot(),
+        lambda f: f.params_,
+        lambda f: f.standard_errors_,
+        lambda f: f.flags_,
+        lambda f: f.c_inf_,
+    ],
+    ids=["predict", "summary", "forecast", "plot", "params_", "standard_errors_", "flags_", "c_inf_"],
+)
+def test_unfitted_fitter_raises_not_fitted(fitter, use):
+    f = fitter()
+    assert repr(f) == f"<{fitter.__name__}: not fitted>"
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        use(f)
+    # a NotFittedError is an AttributeError: hasattr() keeps working
+    assert not hasattr(f, "params_")
+    with pytest.raises(AttributeError, match="no attribute 'bogus'") as info:
+        f.bogus  # noqa: B018
+    assert not isinstance(info.value, NotFittedError)
 
 
 def test_plot_returns_axes():
@@ -187,14 +217,19 @@ def test_default_mode_convergence_error():
 
 
 def test_constructor_errors():
-    with pytest.raises(ValueError, match="m must be positive"):
+    with pytest.raises(ParameterError, match="m: expected a positive number, got 0"):
         WSBFitter(m=0)
-    with pytest.raises(ValueError, match="prior must be 'pooled', a ShapePrior or None"):
+    with pytest.raises(ParameterError, match="prior: expected 'pooled', a ShapePrior or None, got 'flat'"):
         WSBFitter(prior="flat")
-    with pytest.raises(ValueError, match="dispersion must be a positive number, 'poisson' or None"):
+    with pytest.raises(ParameterError, match="dispersion: expected a positive number, 'poisson' or None"):
         WSBFitter(dispersion=-1)
-    with pytest.raises(ValueError, match="mode must be 'paper' or 'default'"):
+    with pytest.raises(ParameterError, match="max_iter: expected a whole number >= 1"):
+        WSBFitter(max_iter=0)
+    with pytest.raises(ParameterError, match="max_nfev: expected a whole number >= 1 or None"):
+        PaperWSBFitter(max_nfev=-3)
+    with pytest.raises(ParameterError, match="mode: expected 'paper' or 'default', got 'fancy'") as info:
         fit_families(pd.DataFrame([SMOOTH]), "fancy")
+    assert isinstance(info.value, ValueError) and info.value.parameter == "mode"
 
 
 def test_fit_many_validates_counts():
@@ -211,6 +246,22 @@ def test_fit_many_flags_instead_of_raising():
     assert tab["c_inf"].notna().tolist() == [True, False, False]
     for flags in tab["flags"]:
         assert all(f in FLAGS for f in flags.split(",") if f)
+
+
+def test_family_fits_follow_the_result_protocol():
+    from hftree._results import Result
+
+    fits = fit_families(pd.DataFrame([SMOOTH, [0.0] * 9], index=["a<b>", "zero"]), "paper")
+    assert isinstance(fits, Result) and len(fits) == 2
+    assert isinstance(fits.summary, pd.DataFrame) and fits.summary["model"].tolist() == ["a<b>", "zero"]
+    frame = fits.to_frame()
+    frame["lam"] = 0.0  # a copy: the result is not changed
+    assert (fits.table["lam"] != 0).any()
+    assert repr(fits).startswith("<FamilyFits: 2 rows") and "paper mode: 2 families" in repr(fits)
+    html = fits._repr_html_()
+    assert "a&lt;b&gt;" in html and "a<b>" not in html
+    with pytest.raises(AttributeError):
+        fits.mode = "default"  # frozen
 
 
 def test_lambda_too_large_flag():

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hftree.adoption import download_series, growth_series, read_download_csv, read_finetune_csv, read_paper_fits
-from hftree.errors import DataQualityWarning, InputFormatError, ModelNotFoundError
+from hftree.errors import DataQualityWarning, InputFormatError, ModelNotFoundError, ParameterError
 
 
 def T(s: str) -> pd.Timestamp:
@@ -116,7 +116,7 @@ def test_download_csv_errors(text, match):
 
 
 def test_download_csv_rejects_unknown_bins():
-    with pytest.raises(ValueError, match="bins must be 'month' or 'day'"):
+    with pytest.raises(ParameterError, match="bins: expected 'month' or 'day', got 'week'"):
         read_download_csv(io.StringIO("model,created_at\n"), bins="week")
 
 
@@ -168,7 +168,7 @@ def test_growth_series_counts_descendants_per_month(graph_of):
         kids = growth_series(g, ["root"], scope="children")
     assert kids.loc["root"].tolist() == [0.0, 1.0, 2.0, 2.0, 2.0, 2.0]
     with pytest.warns(DataQualityWarning):
-        everything = growth_series(g, ["root"], relations=None)
+        everything = growth_series(g, ["root"], relation=None)
     # + q (quantized, 02-01); "undated" cannot be placed in time
     assert everything.loc["root"].tolist() == [0.0, 2.0, 3.0, 4.0, 4.0, 4.0]
 
@@ -188,10 +188,60 @@ def test_growth_series_selects_roots(graph_of):
     g = _family(graph_of)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        # "root" has an external parent only, so it is a root; "other" too
-        assert list(growth_series(g, min_descendants=1).index) == ["other", "root"]
-        assert list(growth_series(g, min_descendants=2).index) == ["root"]
-        assert growth_series(g, min_descendants=10).empty
+        # the lineage definition of a root: "root" has a parent (ext/base, external, no
+        # created_at), so it is not a root and its family has no series unless asked for
+        assert list(growth_series(g).index) == ["other"]
+        assert growth_series(g, min_size=3).empty  # "other" + o1 is a family of 2
+        assert list(growth_series(g, ["root"]).index) == ["root"]
+        # without the external parent the two definitions agree: both are roots
+        models, edges = g.models, g.edge_frame()
+        no_ext = graph_of(models, edges[edges["parent"] != "ext/base"], g.snapshot_time)
+        assert list(growth_series(no_ext).index) == ["other", "root"]
+        assert list(growth_series(no_ext, min_size=4).index) == ["root"]  # root + a, b, a1 (dated)
+        assert growth_series(no_ext, min_size=5).empty  # "undated" is not counted
+        assert list(growth_series(no_ext, min_size=3, scope="children").index) == ["root"]
+        # min_size=1 keeps roots without a descendant too: "q" has a parent only by a
+        # quantized edge, so it is a (childless) root of the fine-tune graph, not of all edges
+        assert list(growth_series(no_ext, min_size=1).index) == ["other", "q", "root"]
+        assert "q" not in growth_series(no_ext, min_size=1, relation=None).index
+
+
+def test_growth_series_matches_a_reference_on_the_demo_graph():
+    """Every root of the demo snapshot, against a plain-Python breadth-first search."""
+    from hftree.datasets import load_demo
+    from hftree.lineage import LineageGraph
+
+    G = LineageGraph.from_snapshot(load_demo(), warn=False)
+    edges = G.edge_frame()
+    created = dict(zip(G.models["id"], G.models["created_at"], strict=True))
+    for relation in ("finetune", None):
+        e = edges if relation is None else edges[edges["relation"] == relation]
+        children: dict[str, list[str]] = {}
+        for p, c in zip(e["parent"], e["child"], strict=True):
+            children.setdefault(p, []).append(c)
+        has_parent = set(e["child"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            got = growth_series(G, relation=relation)
+        want = {}
+        for r in G.models["id"]:
+            if r in has_parent or r not in children or pd.isna(created[r]):
+                continue
+            seen, todo = set(), [r]
+            while todo:
+                for c in children.get(todo.pop(), []):
+                    if c not in seen:
+                        seen.add(c)
+                        todo.append(c)
+            times = sorted(created[c] for c in seen if c in created and pd.notna(created[c]))
+            if times:
+                want[r] = times
+        assert sorted(want) == list(got.index)
+        for r, times in want.items():
+            row = got.loc[r].dropna()
+            ends = [created[r] + pd.DateOffset(months=k) for k in range(len(row))]
+            expect = [0] + [sum(max(t, created[r]) < end for t in times) for end in ends[1:]]
+            assert row.tolist() == expect, r
 
 
 def test_growth_series_day_bins(graph_of):
@@ -220,14 +270,16 @@ def test_growth_series_errors(graph_of):
         growth_series(g, ["ext/base"])  # external: not in the model table
     with pytest.raises(InputFormatError, match="root 'undated' has no created_at"):
         growth_series(g, ["undated"])
-    with pytest.raises(ValueError, match="bins must be 'month' or 'day'"):
+    with pytest.raises(ParameterError, match="bins: expected 'month' or 'day', got 'year'"):
         growth_series(g, bins="year")
-    with pytest.raises(ValueError, match="scope must be 'all' or 'children'"):
+    with pytest.raises(ParameterError, match="scope: expected 'all' or 'children'"):
         growth_series(g, scope="grandchildren")
-    with pytest.raises(ValueError, match=r"relation.*'fork'"):
-        growth_series(g, relations=("fork",))
-    with pytest.raises(ValueError, match="min_descendants must be >= 0"):
-        growth_series(g, min_descendants=-1)
+    with pytest.raises(ParameterError, match=r"relation.*'fork'"):
+        growth_series(g, relation=("fork",))
+    for bad_size in (-5, 0, 2.5, True, "2"):
+        with pytest.raises(ParameterError, match="min_size: expected a whole number >= 1") as info:
+            growth_series(g, min_size=bad_size)
+        assert info.value.parameter == "min_size" and info.value.got == bad_size
     bad = graph_of(
         pd.DataFrame({"id": ["r"]}),
         pd.DataFrame(columns=["parent", "child", "relation"]),
@@ -235,13 +287,6 @@ def test_growth_series_errors(graph_of):
     )
     with pytest.raises(InputFormatError, match="no 'created_at' column"):
         growth_series(bad)
-    no_rel = graph_of(
-        pd.DataFrame({"id": ["r"], "created_at": [T("2024-01-01")]}),
-        pd.DataFrame(columns=["parent", "child"]),
-        "2024-02-01",
-    )
-    with pytest.raises(InputFormatError, match="edge frame has no 'relation' column"):
-        growth_series(no_rel)
 
 
 ids = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=6)
@@ -284,7 +329,7 @@ def test_growth_series_invariants(graph_of, n, days, parents, names):
 @given(ms=st.integers(1_500_000_000_000, 1_800_000_000_000))
 def test_month_bins_are_calendar_anniversaries(ms):
     """Bin ends are exactly ``created_at + pandas.DateOffset(months=k)``."""
-    from hftree.adoption.series import _add_months
+    from hftree.adoption._bins import _add_months
 
     t0 = pd.Timestamp(ms, unit="ms", tz="UTC")
     got = _add_months(ms, np.arange(26))
@@ -331,5 +376,5 @@ def test_download_series_errors():
         download_series(_records().drop(columns="time"), created)
     with pytest.raises(InputFormatError, match="the model table has no 'created_at' column"):
         download_series(_records(), pd.DataFrame({"id": ["a"]}))
-    with pytest.raises(ValueError, match="bins must be 'month' or 'day'"):
+    with pytest.raises(ParameterError, match="bins: expected 'month' or 'day'"):
         download_series(_records(), created, bins="hour")
