@@ -471,7 +471,7 @@ class LineageGraph:
         dates after 1970, which Hub dates are)."""
         out = np.full(self.n_nodes, np.iinfo(np.int64).min, dtype=np.int64)
         if name in self.models:
-            col = self.models[name]
+            col = pd.to_datetime(self.models[name], utc=True)  # a naive column is read as UTC
             ms = col.astype("datetime64[ms, UTC]").to_numpy(dtype="datetime64[ms]").astype(np.int64)
             ms[col.isna().to_numpy()] = np.iinfo(np.int64).min
             out[: len(ms)] = ms

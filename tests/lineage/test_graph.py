@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -181,3 +182,76 @@ def test_relabelling_invariance(data, rnd):
         assert {ren[d] for d in descendants(G, m)} == descendants(H, ren[m])
     assert sorted(ren[r] for r in roots(G)) == sorted(roots(H))
     assert G.relation_counts() == H.relation_counts()
+
+
+# --- the graph's operations that analyses build on (docs/architecture.md) -------------------------------
+
+
+def test_align_maps_rows_to_nodes_and_externals_to_minus_one():
+    G = graph([("a", "b"), ("ext", "a")], models=["a", "b"])
+    assert G.align(G.models).tolist() == [0, 1]  # the graph's own table: no lookup
+    other = pd.DataFrame({"id": ["b", "ext", "zzz", "a"]})
+    assert G.align(other).tolist() == [1, -1, -1, 0]  # an external node has no record
+    from hftree.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="'id' column"):
+        G.align(pd.DataFrame({"name": ["a"]}))
+
+
+def test_reachable_and_roots_agree_with_networkx():
+    G = toy_graph()
+    D = to_networkx(G)
+    for v in range(G.n_nodes):
+        mid = G.id_of([v])[0]
+        down, ddist = G.reachable([v])
+        up, _ = G.reachable([v], direction="up")
+        assert set(G.id_of(down)) == nx.descendants(D, mid)
+        assert set(G.id_of(up)) == nx.ancestors(D, mid)
+        lengths = nx.single_source_shortest_path_length(D, mid)
+        assert dict(zip(G.id_of(down), ddist.tolist(), strict=True)) == {k: d for k, d in lengths.items() if d}
+    assert sorted(G.id_of(G.root_nodes())) == sorted(n for n in D if D.in_degree(n) == 0)
+    big = [r for r in D if D.in_degree(r) == 0 and len(nx.descendants(D, r)) + 1 >= 4]
+    assert G.id_of(G.root_nodes(min_size=4)) == sorted(big, key=G.node)
+    from hftree.errors import ParameterError
+
+    for bad in (0, -5, 1.5, True):
+        with pytest.raises(ParameterError, match="min_size"):
+            G.root_nodes(min_size=bad)
+    with pytest.raises(ParameterError, match="direction"):
+        G.reachable([0], direction="sideways")
+
+
+def test_members_is_cached_per_relation_and_matches_descendants():
+    G = toy_graph()
+    m = G.members()
+    assert G.members() is m and G.members(relation=None) is m
+    assert G.members(relation=["quantized", "finetune"]) is G.members(relation=("finetune", "quantized"))
+    pairs = {(G.id_of([r])[0], G.id_of([v])[0]) for r, v in zip(m.root, m.node, strict=True)}
+    expected = {(r, d) for r in roots(G, min_size=2) for d in descendants(G, r)}
+    assert pairs == expected
+
+
+def test_from_snapshot_warn_false_is_silent(recwarn):
+    import warnings
+
+    from hftree.ingest import Snapshot
+
+    models = pd.DataFrame({"id": ["a", "b"]})
+    edges = pd.DataFrame({"parent": ["a", "b"], "child": ["a", "a"], "relation": ["finetune", "finetune"]})
+    snap = Snapshot(models=models, edges=edges, manifest={"snapshot_time": "2025-01-01T00:00:00Z"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        G = LineageGraph.from_snapshot(snap, warn=False)
+    assert G.report["self_loops"] == 1
+    with pytest.warns(DataQualityWarning, match="self-loops"):
+        LineageGraph.from_snapshot(snap)
+
+
+def test_node_times_accepts_naive_and_aware_dates():
+    e = pd.DataFrame({"parent": ["a"], "child": ["b"]})
+    naive = pd.DataFrame({"id": ["a", "b"], "created_at": pd.to_datetime(["2024-01-01", None])})
+    aware = naive.assign(created_at=naive["created_at"].dt.tz_localize("UTC"))
+    for m in (naive, aware):
+        t = LineageGraph.from_tables(m, e).node_times()
+        assert t[0] == pd.Timestamp("2024-01-01", tz="UTC").value // 10**6
+        assert t[1] == np.iinfo(np.int64).min
