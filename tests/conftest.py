@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -19,6 +20,32 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"real Hub data not found at {SHARED} (set HFTREE_SHARED_DATA)")
     return SHARED
+
+
+class CliRun(NamedTuple):
+    """What ``hftree ARGV`` did: exit code, stdout, stderr."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys):
+    """``cli(*argv)`` runs ``hftree ARGV`` in this process (no 4-6 s interpreter start) -> ``CliRun``.
+
+    ``hftree.cli.main.main`` is the console script's own function, so exit codes and messages are
+    those of the command; ``tests/cli/test_smoke.py`` starts each command once as a real process.
+    """
+    from hftree.cli.main import main
+
+    def run(*argv: object) -> CliRun:
+        capsys.readouterr()  # output of the test's own set-up is not the command's
+        code = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return CliRun(code, out, err)
+
+    return run
 
 
 def write_jsonl(path: Path, records, *, gz: bool = False) -> Path:

@@ -32,3 +32,20 @@ def test_demo_snapshot_is_package_data():
 
 def test_console_script():
     assert _pyproject()["project"]["scripts"]["hftree"] == "hftree.cli.main:main"
+
+
+def test_every_package_file_is_package_data():
+    """Templates and markers beside the code (hftree/viz/templates/, py.typed, ...) are installed too."""
+    shipped = _pyproject()["tool"]["setuptools"]["package-data"]
+    missing = []
+    for f in (ROOT / "hftree").rglob("*"):
+        if not f.is_file() or f.suffix in (".py", ".pyc") or "__pycache__" in f.parts:
+            continue
+        package = f.parent
+        while not (package / "__init__.py").exists():
+            package = package.parent
+        name = ".".join(package.relative_to(ROOT).parts)
+        rel = f.relative_to(package)
+        if not any(rel.match(pattern) for pattern in shipped.get(name, [])):
+            missing.append(str(f.relative_to(ROOT)))
+    assert not missing, f"add to [tool.setuptools.package-data] in pyproject.toml: {missing}"

@@ -1,21 +1,107 @@
-"""Helpers shared by CLI commands: loading a snapshot, writing tables, progress."""
+"""Helpers shared by CLI commands: argument types, shared options, loading a snapshot, writing tables.
+
+Everything at module level here is argparse-level: ``hftree --help`` and ``--version`` build
+every command's parser, so pandas and the analysis modules are imported only inside the
+functions that run a command (and the ``choices`` of an option are read from the API's
+``Literal`` types only when the option is checked or its help is shown).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+import typing
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-from hftree._atomic import atomic_path, write_atomic
-from hftree.schema import RELATIONS
+    from hftree.ingest import Snapshot
 
-FORMATS = ("table", "csv", "json", "parquet")
+#: Output formats of the table-writing commands (a CLI notion: the API returns DataFrames).
+FORMATS: tuple[str, ...] = ("table", "csv", "json", "parquet")
+
+
+class ApiChoices:
+    """The allowed values of an option, read from an API name on first use.
+
+    ``ApiChoices("hftree.ecosystem.stats", "By")`` is what ``typing.get_args(By)`` gives (or
+    ``tuple(obj)`` for a tuple / dict of names), imported only when argparse checks a value or
+    shows the choices, so registering a command stays free of pandas.
+
+    Examples
+    --------
+    >>> c = ApiChoices("hftree.schema", "Relation")
+    >>> "finetune" in c, "cousin" in c
+    (True, False)
+    >>> list(ApiChoices("hftree.schema", "Relation", exclude=("unknown",)))
+    ['finetune', 'adapter', 'quantized', 'merge']
+    """
+
+    def __init__(self, module: str, name: str, *, exclude: tuple[str, ...] = ()) -> None:
+        self.module = module
+        self.name = name
+        self.exclude = exclude
+        self._values: tuple[str, ...] | None = None
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        if self._values is None:
+            obj = getattr(importlib.import_module(self.module), self.name)
+            values = typing.get_args(obj) if typing.get_origin(obj) is typing.Literal else tuple(obj)
+            self._values = tuple(str(v) for v in values if v not in self.exclude)
+        return self._values
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __bool__(self) -> bool:  # truth-testing must not import the API
+        return True
+
+    def __repr__(self) -> str:
+        return f"ApiChoices({self.module}.{self.name})"
+
+
+class _ListChoices(argparse.Action):
+    """``--option a,b,c``: a comma-separated list whose items are checked against ``choices``."""
+
+    def __init__(self, option_strings: list[str], dest: str, *, item_choices: Any = None, **kwargs: Any) -> None:
+        self.item_choices = item_choices
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        items = [t.strip() for t in str(values).split(",") if t.strip()]
+        if not items:
+            raise argparse.ArgumentError(self, "expected a comma-separated list of names, got ''")
+        if self.item_choices is not None:
+            bad = [t for t in items if t not in self.item_choices]
+            if bad:
+                choose = ", ".join(repr(c) for c in self.item_choices)
+                raise argparse.ArgumentError(self, f"invalid choice: {bad[0]!r} (choose from {choose})")
+        setattr(namespace, self.dest, items)
 
 
 def whole_number(lo: int = 1):
-    """An argparse ``type`` accepting whole numbers >= ``lo``, with a one-line message otherwise."""
+    """An argparse ``type`` accepting whole numbers ``>= lo``, with a one-line message otherwise.
+
+    Examples
+    --------
+    >>> whole_number(0)("3")
+    3
+    >>> whole_number(1)("-3")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a positive whole number, got '-3'
+    """
     expected = "a positive whole number" if lo == 1 else f"a whole number >= {lo}"
 
     def parse(text: str) -> int:
@@ -27,49 +113,151 @@ def whole_number(lo: int = 1):
             raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
         return value
 
+    parse.__name__ = "whole_number"
     return parse
 
 
-def add_relation_arg(p: argparse.ArgumentParser) -> None:
+def number(lo: float = 0.0, *, strict: bool = False):
+    """An argparse ``type`` for seconds and similar: a finite number ``>= lo`` (``> lo`` if ``strict``).
+
+    >>> number(0, strict=True)("0.5")
+    0.5
+    >>> number(0)("-1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a number >= 0, got '-1'
+    """
+    expected = f"a number {'>' if strict else '>='} {lo:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        ok = value < float("inf") and (value > lo if strict else value >= lo)
+        if not ok:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def timestamp(text: str) -> str:
+    """An argparse ``type`` for a date or date-time (ISO 8601, e.g. ``2025-01-31`` or ``2025-01-31T12:00Z``).
+
+    The text is passed on unchanged; only its form is checked here, so the error is a usage error.
+
+    >>> timestamp("2025-01-31")
+    '2025-01-31'
+    """
+    import pandas as pd
+
+    try:
+        parsed = pd.Timestamp(text)
+    except (ValueError, TypeError, OverflowError):
+        parsed = None
+    if parsed is None or parsed is pd.NaT:
+        raise argparse.ArgumentTypeError(f"expected a date or date-time such as 2025-01-31, got {text!r}")
+    return text
+
+
+def add_alias(p: argparse.ArgumentParser | Any, *flags: str, dest: str, **kwargs: Any) -> None:
+    """Old spellings of an option: accepted, not listed in ``--help`` (scripts keep working)."""
+    p.add_argument(*flags, dest=dest, help=argparse.SUPPRESS, default=argparse.SUPPRESS, **kwargs)
+
+
+def add_relation_arg(p: argparse.ArgumentParser | Any, *, default: str = "all",
+                     choices: ApiChoices | None = None) -> None:
+    """``--relation REL`` (repeatable): the edges to follow; ``default`` says what none means."""
+    if choices is None:
+        choices = ApiChoices("hftree.schema", "Relation")
     p.add_argument(
-        "--relation", action="append", choices=RELATIONS, metavar="REL",
-        help=f"follow only these edges (repeatable; one of {', '.join(RELATIONS)}); default: all",
+        "--relation", action="append", choices=choices, metavar="REL",
+        help=f"follow only these edges (repeatable; one of %(choices)s); default: {default}",
     )
 
 
-def add_output_args(p: argparse.ArgumentParser) -> None:
+def add_top_arg(p: argparse.ArgumentParser | Any, what: str, *, default: int | None = None, lo: int = 1,
+                aliases: tuple[str, ...] = ()) -> None:
+    """``--top N``: how many rows or values to keep (old spellings in ``aliases``)."""
+    p.add_argument("--top", type=whole_number(lo), default=default, metavar="N", help=what)
+    if aliases:
+        add_alias(p, *aliases, dest="top", type=whole_number(lo), metavar="N")
+
+
+def add_bootstrap_args(p: argparse.ArgumentParser | Any, *, n_boot: int, what: str = "bootstrap replicates",
+                       lo: int = 0, old: tuple[str, ...] = ("--boot",)) -> None:
+    """``--n-boot N`` and ``--random-state SEED`` (old spellings ``old`` and ``--seed`` still accepted)."""
+    p.add_argument("--n-boot", type=whole_number(lo), default=n_boot, metavar="N",
+                   help=f"{what} (default {n_boot})")
+    add_alias(p, *old, dest="n_boot", type=whole_number(lo), metavar="N")
+    add_random_state_arg(p)
+
+
+def add_random_state_arg(p: argparse.ArgumentParser | Any) -> None:
+    """``--random-state SEED`` (default 0, as in the API); ``--seed`` is the old spelling."""
+    p.add_argument("--random-state", type=whole_number(0), default=0, metavar="SEED",
+                   help="seed of the random numbers (default 0)")
+    add_alias(p, "--seed", dest="random_state", type=whole_number(0), metavar="SEED")
+
+
+def add_output_args(p: argparse.ArgumentParser | Any) -> None:
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="output format (default: table on a terminal, else from -o's extension)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
 
 
-def load(path: str):
+def progress(args: argparse.Namespace) -> bool | None:
+    """The API's ``progress``: off with ``--quiet``, else ``None`` (a bar when stderr is a terminal)."""
+    return False if getattr(args, "quiet", False) else None
+
+
+def load(path: str) -> Snapshot:
     from hftree.ingest import load_snapshot
 
     return load_snapshot(path)
 
 
-def write_frame(df: pd.DataFrame, fmt: str | None, output: str | None) -> None:
-    """Write ``df`` as a table/CSV/JSON/Parquet to ``output`` (temp file + rename) or stdout."""
+def output_format(fmt: str | None, output: str | None) -> str:
+    """The format to write: ``fmt``, else from ``output``'s extension, else a table.
+
+    >>> output_format(None, "fam.parquet"), output_format(None, None), output_format("csv", "x.txt")
+    ('parquet', 'table', 'csv')
+    """
+    from hftree.errors import UsageError
+
     if fmt is None:
         ext = Path(output).suffix.lower().lstrip(".") if output else ""
         fmt = {"csv": "csv", "json": "json", "parquet": "parquet"}.get(ext, "table")
     if fmt == "parquet" and not output:
-        raise SystemExit("hftree: error: --format parquet needs -o FILE")
+        raise UsageError("--format parquet needs -o FILE")
+    return fmt
+
+
+def write_frame(df: pd.DataFrame, fmt: str | None, output: str | None) -> None:
+    """Write ``df`` as a table/CSV/JSON/Parquet to ``output`` (temp file + rename) or stdout."""
+    from hftree._atomic import atomic_path, write_atomic
+
+    fmt = output_format(fmt, output)
     if output is None:
-        sys.stdout.write(_render(df, fmt))
+        sys.stdout.write(render(df, fmt))
         return
     if fmt == "parquet":
         with atomic_path(output) as tmp:
             df.to_parquet(tmp, index=False)
     else:
-        write_atomic(output, _render(df, fmt))
+        write_atomic(output, render(df, fmt))
 
 
-def _render(df: pd.DataFrame, fmt: str) -> str:
+def render(df: pd.DataFrame, fmt: str) -> str:
+    """``df`` as the text of ``fmt`` (``table``, ``csv`` or ``json``)."""
+    import pandas as pd
+
     if fmt == "csv":
         return df.to_csv(index=False)
     if fmt == "json":
         return df.to_json(orient="records", date_format="iso", indent=1) + "\n"
     with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
         return df.to_string(index=False) + "\n"
+

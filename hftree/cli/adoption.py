@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from hftree.cli._common import ApiChoices, add_alias, add_output_args, add_relation_arg, load, whole_number, write_frame
+from hftree.errors import DataQualityWarning, InputFormatError, ModelNotFoundError, UsageError
 
-from hftree.cli._common import add_output_args, load, write_frame
-from hftree.errors import DataQualityWarning, InputFormatError, ModelNotFoundError
+if TYPE_CHECKING:
+    import pandas as pd
 
-RELATIONS = ("finetune", "adapter", "quantized", "merge", "unknown")
+    from hftree.adoption.series import Bins
 
 _SCREEN = [
     "model",
@@ -40,6 +41,14 @@ _SCREEN = [
     "flags",
     "outlier",
 ]
+
+
+def _descendants_as_size(text: str) -> int:
+    """``--min-descendants N`` (the old spelling) is ``--min-size N+1``: the family counts its root."""
+    return whole_number(0)(text) + 1
+
+
+_descendants_as_size.__name__ = "whole_number"
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -75,45 +84,40 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         action="append",
         metavar="ID",
         help="fit this root (with --downloads: this model) only (repeatable; default: every root with "
-        "enough descendants, every tracked model)",
+        "a large enough family, every tracked model)",
     )
     p.add_argument(
-        "--min-descendants",
-        type=int,
-        default=10,
+        "--min-size",
+        type=whole_number(1),
+        default=11,
         metavar="N",
-        help="with no --root: roots need at least N descendants (default 10)",
+        help="with no --root: fit families of at least N models, the root included (default 11: "
+        "ten descendants)",
     )
-    p.add_argument(
-        "--relation",
-        action="append",
-        choices=RELATIONS,
-        metavar="REL",
-        help="count descendants through these relations (repeatable; one of "
-        f"{', '.join(RELATIONS)}; default: finetune, as in the paper)",
-    )
+    add_alias(p, "--min-descendants", dest="min_size", type=_descendants_as_size, metavar="N")
+    add_relation_arg(p, default="finetune, as in the paper")
     p.add_argument(
         "--scope",
-        choices=("all", "children"),
+        choices=ApiChoices("hftree.adoption.series", "Scope"), metavar="SCOPE",
         default="all",
         help="count all descendants or direct children only (default all)",
     )
     p.add_argument(
         "--mode",
-        choices=("default", "paper"),
+        choices=ApiChoices("hftree.adoption.model", "Mode"), metavar="MODE",
         default="default",
         help="default: NB likelihood of increments with a pooled prior; paper: the "
         "paper's least squares (default: default)",
     )
     p.add_argument(
         "--bins",
-        choices=("month", "day"),
+        choices=ApiChoices("hftree.adoption.series", "Bins"), metavar="BINS",
         default="month",
-        help="time bins since creation (default month)",
+        help="time bins since creation: %(choices)s (default month)",
     )
     p.add_argument(
         "--backtest",
-        type=int,
+        type=whole_number(1),
         metavar="H",
         help="hide the last H bins, forecast them with every method, print the error table",
     )
@@ -124,6 +128,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _read_counts(paths: list[str], bins: str) -> pd.DataFrame:
+    import pandas as pd
+
     from hftree.adoption import read_download_csv, read_finetune_csv
 
     frames = []
@@ -160,7 +166,7 @@ def _read_counts(paths: list[str], bins: str) -> pd.DataFrame:
     return out
 
 
-def _read_downloads(store: str, snapshot: str | None, roots: list[str] | None, bins: str) -> pd.DataFrame:
+def _read_downloads(store: str, snapshot: str | None, roots: list[str] | None, bins: Bins) -> pd.DataFrame:
     """Series of cumulative all-time downloads from a track store, dated by a snapshot's ``created_at``.
 
     Parameters
@@ -196,6 +202,8 @@ def _read_downloads(store: str, snapshot: str | None, roots: list[str] | None, b
         Naming the tracked models left out because the snapshot gives them no creation date (and, from
         :func:`hftree.adoption.download_series`, counters that decrease).
     """
+    import pandas as pd
+
     from hftree.adoption import download_series
     from hftree.ingest.track import load_downloads
 
@@ -258,8 +266,8 @@ def _series(args: argparse.Namespace) -> pd.DataFrame:
     return growth_series(
         graph,
         args.root,
-        min_descendants=args.min_descendants,
-        relations=tuple(args.relation or ("finetune",)),
+        min_size=args.min_size,
+        relation=args.relation or "finetune",
         scope=args.scope,
         bins=args.bins,
     )
@@ -269,26 +277,13 @@ def run(args: argparse.Namespace) -> int:
     from hftree.adoption import fit_families, outliers
 
     if args.counts and args.downloads:
-        print("hftree adoption: error: give --counts FILE.csv or --downloads STORE (not both)", file=sys.stderr)
-        return 2
+        raise UsageError("give --counts FILE.csv or --downloads STORE (not both)")
     if not args.downloads and bool(args.snapshot) == bool(args.counts):
-        print(
-            "hftree adoption: error: give a SNAPSHOT or --counts FILE.csv (not both), or --downloads STORE [SNAPSHOT]",
-            file=sys.stderr,
-        )
-        return 2
+        raise UsageError("give a SNAPSHOT or --counts FILE.csv (not both), or --downloads STORE [SNAPSHOT]")
     if args.counts and (args.root or args.relation):
-        print(
-            "hftree adoption: error: --root/--relation apply to a SNAPSHOT, not to --counts",
-            file=sys.stderr,
-        )
-        return 2
+        raise UsageError("--root/--relation apply to a SNAPSHOT, not to --counts")
     if args.downloads and args.relation:
-        print("hftree adoption: error: --relation applies to a SNAPSHOT's lineage, not to --downloads", file=sys.stderr)
-        return 2
-    if args.backtest is not None and args.backtest < 1:
-        print("hftree adoption: error: --backtest H needs H >= 1", file=sys.stderr)
-        return 2
+        raise UsageError("--relation applies to a SNAPSHOT's lineage, not to --downloads")
     counts = _series(args)
     if counts.empty and args.downloads:
         raise InputFormatError(
@@ -298,18 +293,13 @@ def run(args: argparse.Namespace) -> int:
         )
     if counts.empty:
         raise InputFormatError(
-            "no family to fit: no root has enough descendants; lower --min-descendants or pass --root",
-            field="--min-descendants",
+            "no family to fit: no root has a large enough family; lower --min-size or pass --root",
+            field="--min-size",
         )
     if args.backtest is not None:
         from hftree.adoption.forecast import backtest
 
-        try:
-            res = backtest(counts, args.backtest)
-        except InputFormatError:
-            raise
-        except ValueError as exc:  # no family long or large enough to be scored: a one-line CLI error
-            raise InputFormatError(str(exc), field="--backtest") from exc
+        res = backtest(counts, args.backtest)
         table = res.to_frame()
         if args.plot:
             _save_backtest_plot(res, Path(args.plot))

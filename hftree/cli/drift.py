@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hftree.cli._common import ApiChoices, add_bootstrap_args, add_output_args, add_relation_arg, add_top_arg
+
 TRAITS = ("licence", "license", "language", "languages", "task", "library", "card")
 _TRAIT_NAME = {"licence": "license", "license": "license", "language": "languages", "languages": "languages",
                "task": "task", "library": "library"}
@@ -19,10 +21,6 @@ TABLES = {
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from hftree.cli._common import add_output_args
-    from hftree.schema import RELATIONS
-    from hftree.traits.kinship import DEFAULT_RELATIONS
-
     p = sub.add_parser(
         "drift", help="trait drift along edges: transitions, orderings, card drift, licence audit",
         description="How a trait changes from parent to child. Tables: licence -> families (audit per "
@@ -34,15 +32,14 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("snapshot", metavar="SNAPSHOT")
     p.add_argument("--trait", required=True, choices=TRAITS)
     p.add_argument("--table", help="which table to print (default: the first listed for the trait)")
-    p.add_argument("--relation", action="append", choices=RELATIONS, metavar="REL",
-                   help=f"follow only these edges (repeatable); default: {', '.join(DEFAULT_RELATIONS)}")
-    p.add_argument("--top-k", type=int, default=10, help="values in the ordering (default 10; exact up to 20)")
-    p.add_argument("--objective", choices=("pairs", "net"), default="pairs",
+    add_relation_arg(p, default="every relation but merge")
+    add_top_arg(p, "values in the ordering (default 10; exact up to 20)", default=10, lo=2, aliases=("--top-k",))
+    p.add_argument("--objective", choices=ApiChoices("hftree.drift.ordering", "Objective"), metavar="OBJECTIVE",
+                   default="pairs",
                    help="ordering maximises agreeing oriented pairs (default) or their net flow")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap (default 0)")
-    p.add_argument("--boot", type=int, default=1000, help="bootstrap replicates (default 1000)")
+    add_bootstrap_args(p, n_boot=1000)
     add_output_args(p)
-    p.set_defaults(run=run, _parser=p)
+    p.set_defaults(run=run)
     return p
 
 
@@ -58,33 +55,28 @@ def _ordering_frame(o) -> object:
 def run(args: argparse.Namespace) -> int:
     from hftree.cli._common import load, write_frame
     from hftree.drift import card_drift, license_audit, mutation_rates, transitions
+    from hftree.errors import UsageError
     from hftree.lineage import LineageGraph
     from hftree.traits.kinship import DEFAULT_RELATIONS
 
     name = "card" if args.trait == "card" else _TRAIT_NAME[args.trait]
     table = args.table or TABLES[name][0]
     if table not in TABLES[name]:
-        args._parser.error(f"--table {table} does not apply to --trait {args.trait}; "
-                           f"choose one of {', '.join(TABLES[name])}")
-    if args.top_k < 2:
-        args._parser.error("--top-k must be at least 2")
+        raise UsageError(f"--table {table} does not apply to --trait {args.trait}; "
+                         f"choose one of {', '.join(TABLES[name])}")
     snap = load(args.snapshot)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        G = LineageGraph.from_snapshot(snap)
+    G = LineageGraph.from_snapshot(snap, warn=False)
     rel = args.relation or DEFAULT_RELATIONS
     if name == "card":
-        df = card_drift(snap, G, relation=rel, n_boot=args.boot, random_state=args.seed).to_frame()
+        df = card_drift(snap, G, relation=rel, n_boot=args.n_boot, random_state=args.random_state).to_frame()
     elif table in ("families", "violations", "rules"):
         audit = license_audit(snap, G, relation=rel)
         df = {"families": audit.families, "violations": audit.violations, "rules": audit.rules}[table]
         if table == "families" and sys.stderr.isatty():
             print(repr(audit).splitlines()[0], file=sys.stderr)
     elif table == "mutation":
-        df = mutation_rates(snap, G, traits=[name], relation=args.relation, n_boot=args.boot,
-                            random_state=args.seed).to_frame()
+        df = mutation_rates(snap, G, traits=[name], relation=args.relation, n_boot=args.n_boot,
+                            random_state=args.random_state).to_frame()
     else:
         tname = "license_class" if table in ("classes", "class-ordering") else name
         t = transitions(snap, G, trait=tname, relation=rel)
@@ -93,6 +85,6 @@ def run(args: argparse.Namespace) -> int:
         elif table == "flow":
             df = t.net_flow()
         else:
-            df = _ordering_frame(t.ordering(args.top_k, objective=args.objective))
+            df = _ordering_frame(t.ordering(args.top, objective=args.objective))
     write_frame(df, args.format, args.output)
     return 0

@@ -5,11 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from hftree.cli._common import (
+    FORMATS,
+    ApiChoices,
+    add_alias,
+    add_relation_arg,
+    load,
+    render,
+    whole_number,
+    write_frame,
+)
 
-from hftree._atomic import write_atomic
-from hftree.cli._common import FORMATS, _render, add_relation_arg, load, whole_number, write_frame
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Every table the command can write, in order (see hftree.ecosystem.EcosystemStats).
 TABLES: tuple[str, ...] = (
@@ -44,10 +54,6 @@ _SCREEN_COLUMNS = {
 }
 
 
-
-
-
-
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "ecosystem",
@@ -68,18 +74,19 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--by",
-        choices=("downloads", "likes", "created"),
+        choices=ApiChoices("hftree.ecosystem.stats", "By"), metavar="RANK",
         default="downloads",
         help="rank for --top: most downloads, most likes, most recently created "
         "(default downloads)",
     )
     p.add_argument(
-        "--n-values",
+        "--top-values",
         type=whole_number(0),
         default=10,
         metavar="K",
         help="values listed one by one in share tables; the rest is '(other)' (default 10)",
     )
+    add_alias(p, "--n-values", dest="top_values", type=whole_number(0), metavar="K")
     p.add_argument(
         "--time-column",
         default="created_at",
@@ -118,16 +125,6 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def _usage(message: str) -> int:
-    print(f"hftree ecosystem: error: {message}", file=sys.stderr)
-    return 2
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temp file + rename)."""
-    write_atomic(path, text)
-
-
 def _as_text(tables: dict[str, pd.DataFrame], fmt: str, *, screen: bool) -> str:
     if fmt == "json":
         body = ",\n".join(
@@ -147,7 +144,7 @@ def _as_text(tables: dict[str, pd.DataFrame], fmt: str, *, screen: bool) -> str:
             if screen and len(df) > _SCREEN_ROWS:
                 head += f", first {_SCREEN_ROWS} shown; write all with -o DIR"
                 df = df.head(_SCREEN_ROWS)
-        parts.append(head + "\n" + _render(df, fmt))
+        parts.append(head + "\n" + render(df, fmt))
     return "\n".join(parts)
 
 
@@ -161,10 +158,9 @@ def _number(v: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import warnings
-
+    from hftree._atomic import write_atomic
     from hftree.ecosystem import ecosystem_stats
-    from hftree.errors import DataQualityWarning
+    from hftree.errors import UsageError
     from hftree.lineage import LineageGraph
 
     out = Path(args.output) if args.output else None
@@ -173,31 +169,24 @@ def run(args: argparse.Namespace) -> int:
     if out is not None and not to_dir and fmt is None:
         fmt = _FMT_OF_EXT.get(out.suffix.lower().lstrip("."))
         if fmt is None:
-            return _usage(
-                f"cannot tell the format of {out}: use .csv, .json, .txt or .parquet, or --format"
-            )
+            raise UsageError(f"cannot tell the format of {out}: use .csv, .json, .txt or .parquet, or --format")
     fmt = fmt or ("csv" if to_dir else "table")
     if fmt == "parquet" and out is None:
-        return _usage("--format parquet needs -o DIR or -o FILE.parquet")
+        raise UsageError("--format parquet needs -o DIR or -o FILE.parquet")
     if out is not None and not to_dir and fmt in ("csv", "parquet") and len(args.table or []) != 1:
-        return _usage(
-            f"a single {fmt} file holds one table: add --table NAME, or give -o a directory"
-        )
+        raise UsageError(f"a single {fmt} file holds one table: add --table NAME, or give -o a directory")
 
     snap = load(args.snapshot)
     graph = None
-    if not args.no_families:
-        with warnings.catch_warnings():
-            # the graph's data-quality report belongs to `hftree info`, not to these tables
-            warnings.simplefilter("ignore", DataQualityWarning)
-            graph = LineageGraph.from_snapshot(snap)
+    if not args.no_families:  # the graph's data-quality report belongs to `hftree info`, not to these tables
+        graph = LineageGraph.from_snapshot(snap, warn=False)
     models = graph.models if graph is not None else snap.models
     res = ecosystem_stats(
         models,
         graph,
         top=args.top,
         by=args.by,
-        n_values=args.n_values,
+        top_values=args.top_values,
         relation=args.relation,
         time_column=args.time_column,
     )
@@ -206,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
         absent = [t for t in args.table if t not in tables]
         if absent:
             why = "without --top" if absent[0] == "selection" else "with --no-families"
-            return _usage(f"table {absent[0]!r} is not computed {why}")
+            raise UsageError(f"table {absent[0]!r} is not computed {why}")
         tables = {t: tables[t] for t in args.table}
 
     if out is None:
@@ -220,5 +209,5 @@ def run(args: argparse.Namespace) -> int:
         ((name, df),) = tables.items()
         write_frame(df, fmt, str(out))
     else:
-        _write_text(out, _as_text(tables, fmt, screen=False))
+        write_atomic(out, _as_text(tables, fmt, screen=False))
     return 0

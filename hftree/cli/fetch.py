@@ -1,7 +1,6 @@
 """``hftree fetch``: model metadata from the Hub into a snapshot -- resumable and polite.
 
-Until the command is registered in :mod:`hftree.cli.main` it also runs as
-``python -m hftree.cli.fetch ARGS`` (same options, same error handling).
+``python -m hftree.cli.fetch ARGS`` is ``hftree fetch ARGS`` (the kill-and-resume tests start it so).
 """
 
 from __future__ import annotations
@@ -10,6 +9,8 @@ import argparse
 import sys
 import time
 import warnings
+
+from hftree.cli._common import ApiChoices, add_relation_arg, number, progress, whole_number
 
 _CARD_LABELS = (
     ("ok", "read"),
@@ -23,31 +24,32 @@ def add_hub_args(p: argparse.ArgumentParser) -> None:
     """Options shared by commands that talk to the Hub: endpoint, timeouts, retries."""
     g = p.add_argument_group("connection (the token comes from HF_TOKEN or `hf auth login`)")
     g.add_argument("--endpoint", metavar="URL", help="the Hub (default $HF_ENDPOINT or https://huggingface.co)")
-    g.add_argument("--timeout", type=float, default=30.0, metavar="S", help="per-request timeout (default 30)")
+    g.add_argument("--timeout", type=number(0, strict=True), default=30.0, metavar="S",
+                   help="per-request timeout (default 30)")
     g.add_argument(
         "--max-retries",
-        type=int,
+        type=whole_number(0),
         default=8,
         metavar="N",
         help="retries of a failing request before giving up (default 8)",
     )
     g.add_argument(
         "--backoff",
-        type=float,
+        type=number(0),
         default=1.0,
         metavar="S",
         help="first retry wait; doubles, jittered (default 1)",
     )
     g.add_argument(
         "--max-backoff",
-        type=float,
+        type=number(0),
         default=60.0,
         metavar="S",
         help="longest retry wait (default 60)",
     )
     g.add_argument(
         "--max-wait",
-        type=float,
+        type=number(0),
         default=900.0,
         metavar="S",
         help="longest Retry-After/RateLimit wait to honour; longer ends the run (default 900)",
@@ -67,8 +69,6 @@ def retry_policy(args: argparse.Namespace):
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from hftree.ingest.hub import SORT_KEYS, TAG_RELATIONS
-
     p = sub.add_parser(
         "fetch",
         help="fetch model metadata from the Hub into a snapshot",
@@ -87,8 +87,9 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     g.add_argument("--search", help="models whose id contains this text")
     g.add_argument("--filter", action="append", metavar="TAG", help="models with this tag (repeatable: all)")
     g.add_argument("--pipeline-tag", metavar="TASK", help="models of this task, e.g. text-generation")
-    g.add_argument("--limit", type=int, metavar="N", help="at most N models")
-    g.add_argument("--sort", choices=SORT_KEYS, help="listing order (descending); with --limit, the top N")
+    g.add_argument("--limit", type=whole_number(1), metavar="N", help="at most N models")
+    g.add_argument("--sort", choices=ApiChoices("hftree.ingest.hub", "SortKey"), metavar="KEY",
+                   help="listing order, descending (%(choices)s); with --limit, the top N")
     g = p.add_argument_group("family mode")
     g.add_argument(
         "--family",
@@ -96,14 +97,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="ROOT_ID",
         help="fetch this model and all its descendants (repeatable)",
     )
-    g.add_argument("--max-depth", type=int, metavar="N", help="generations below the root (default: all)")
-    g.add_argument(
-        "--relation",
-        action="append",
-        choices=TAG_RELATIONS,
-        metavar="REL",
-        help=f"follow only these relations (repeatable; {', '.join(TAG_RELATIONS)})",
-    )
+    g.add_argument("--max-depth", type=whole_number(1), metavar="N", help="generations below the root (default: all)")
+    add_relation_arg(g, default="all", choices=ApiChoices("hftree.ingest.hub", "TAG_RELATIONS"))
     g = p.add_argument_group("cards, updates and checkpoints")
     g.add_argument("--cards", action="store_true", help="also read every model's README.md")
     g.add_argument(
@@ -116,24 +111,25 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     g.add_argument("--work-dir", metavar="DIR", help="checkpoint directory (default .<SNAPSHOT_DIR>.fetch)")
     g.add_argument("--keep-work", action="store_true", help="keep the checkpoint directory after success")
     g.add_argument("--cache-dir", metavar="DIR", help="huggingface_hub cache for README files")
-    g.add_argument("--workers", type=int, default=4, metavar="N", help="concurrent family queries (default 4)")
+    g.add_argument("--workers", type=whole_number(1), default=4, metavar="N",
+                   help="concurrent family queries (default 4)")
     g.add_argument(
         "--card-workers",
-        type=int,
+        type=whole_number(1),
         default=8,
         metavar="N",
         help="concurrent README downloads (default 8)",
     )
     g.add_argument(
         "--checkpoint-every",
-        type=int,
+        type=whole_number(1),
         default=10_000,
         metavar="N",
         help="commit a checkpoint after N models (default 10000)",
     )
     g.add_argument(
         "--checkpoint-seconds",
-        type=float,
+        type=number(0),
         default=10.0,
         metavar="S",
         help="... or after S seconds (default 10)",
@@ -146,20 +142,16 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hftree.errors import FetchArgumentError
+    from hftree.cli._errors import warning_line
+    from hftree.errors import UsageError
     from hftree.ingest.hub import fetch
 
     if args.output is None and args.update is None:
-        print("hftree fetch: error: give -o SNAPSHOT_DIR (or --update SNAPSHOT_DIR)", file=sys.stderr)
-        return 2
+        raise UsageError("give -o SNAPSHOT_DIR (or --update SNAPSHOT_DIR)")
     t0 = time.monotonic()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            snap = _fetch(fetch, args)
-        except FetchArgumentError as exc:
-            print(f"hftree fetch: error: {exc}", file=sys.stderr)
-            return 2
+        snap = _fetch(fetch, args)
     if not args.quiet:
         c = snap.manifest["counts"]
         f = snap.manifest["fetch"]["counts"]
@@ -176,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
             f"({f['retries']:,} retried, {f['rate_limited']:,} rate-limited) in {time.monotonic() - t0:.1f} s"
         )
         for w in caught:
-            print(f"warning: {w.message}", file=sys.stderr)
+            warning_line(w.message)
     return 0
 
 
@@ -204,22 +196,14 @@ def _fetch(fetch, args: argparse.Namespace):
         card_workers=args.card_workers,
         cache_dir=args.cache_dir,
         overwrite=args.force,
-        progress=not args.quiet,
+        progress=progress(args),
         checkpoint_every=args.checkpoint_every,
         checkpoint_seconds=args.checkpoint_seconds,
     )
 
 
-def _standalone(argv: list[str] | None = None) -> int:
-    """Run ``hftree fetch`` through the real entry point even before it is registered there."""
-    import hftree.cli.main as cli
-
-    if "hftree.cli.fetch" not in cli.COMMAND_MODULES:
-        cli.COMMAND_MODULES = (*cli.COMMAND_MODULES, "hftree.cli.fetch")
-    argv = list(sys.argv[1:] if argv is None else argv)
-    flags = [a for a in argv if a == "--debug"]
-    return cli.main([*flags, "fetch", *[a for a in argv if a != "--debug"]])
-
-
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(_standalone())
+    from hftree.cli.main import main
+
+    argv = sys.argv[1:]  # --debug belongs before the command
+    sys.exit(main([*(a for a in argv if a == "--debug"), "fetch", *(a for a in argv if a != "--debug")]))

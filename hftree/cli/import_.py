@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import warnings
+
+from hftree.cli._common import progress, timestamp
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -22,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--relation-col", help="edge-list column of the relation (default relation/edge)")
     p.add_argument("--on-error", choices=("raise", "skip"), default="raise",
                    help="stop at the first malformed line (default) or skip and count such lines")
-    p.add_argument("--snapshot-time", help="when the data was taken (default: newest date in it)")
+    p.add_argument("--snapshot-time", type=timestamp, metavar="TIME",
+                   help="when the data was taken, e.g. 2025-01-31 (default: newest date in it)")
     p.add_argument("--force", action="store_true", help="replace SNAPSHOT_DIR if it exists")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary")
     p.set_defaults(run=run)
@@ -30,14 +32,14 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hftree.errors import DataQualityWarning, SnapshotError
+    from pathlib import Path
+
+    from hftree.cli._errors import warning_line
+    from hftree.errors import DataQualityWarning, SnapshotError, UsageError
     from hftree.ingest import import_sources
 
     if not (args.inputs or args.edges or args.cards):
-        print("hftree import: error: give at least one INPUT", file=sys.stderr)
-        return 2
-    from pathlib import Path
-
+        raise UsageError("give at least one INPUT (or --edges FILE, --cards FILE)")
     if Path(args.output).exists() and not args.force:
         raise SnapshotError(f"{args.output} already exists; add --force to replace it")
     with warnings.catch_warnings(record=True) as caught:
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         snap = import_sources(
             args.inputs, edges=args.edges, cards=args.cards, on_error=args.on_error,
             parent_col=args.parent_col, child_col=args.child_col, relation_col=args.relation_col,
-            snapshot_time=args.snapshot_time, progress=not args.quiet and sys.stderr.isatty(),
+            snapshot_time=args.snapshot_time, progress=progress(args),
         )
     snap.save(args.output, overwrite=args.force)
     if not args.quiet:
@@ -53,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         dq = snap.data_quality
         print(f"wrote {args.output}: {c['models']:,} models, {c['edges']:,} declared edges, {c['cards']:,} cards")
         for w in caught:
-            print(f"warning: {w.message}", file=sys.stderr)
+            warning_line(w.message)
         if dq.get("skipped_lines"):
-            print(f"skipped {dq['skipped_lines']:,} malformed lines, e.g. {dq['skipped_examples'][0]}", file=sys.stderr)
+            warning_line(f"skipped {dq['skipped_lines']:,} malformed lines, e.g. {dq['skipped_examples'][0]}")
     return 0

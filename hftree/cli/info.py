@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
-from hftree.families.overview import snapshot_summary as summary  # the data behind ``hftree info``
+
+def __getattr__(name: str) -> Any:
+    """``hftree.cli.info.summary``: the data behind ``hftree info``, imported on first use."""
+    if name == "summary":
+        from hftree.families.overview import snapshot_summary
+
+        return snapshot_summary
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -18,8 +26,9 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from hftree.cli._common import load
+    from hftree.families.overview import snapshot_summary
 
-    s = summary(load(args.snapshot))
+    s = snapshot_summary(load(args.snapshot))
     if args.json:
         print(json.dumps(s, indent=2, default=str))
     else:

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import argparse
 
+from hftree.cli._common import (
+    ApiChoices,
+    _ListChoices,
+    add_bootstrap_args,
+    add_output_args,
+    add_relation_arg,
+    whole_number,
+)
+
 
 def _csv(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from hftree.schema import RELATIONS
-    from hftree.traits.kinship import DEFAULT_RELATIONS, KINSHIPS
-
+    kinships = ApiChoices("hftree.traits.kinship", "Kinship")
     p = sub.add_parser(
         "inherit", help="how alike relatives are: trait similarity by kinship",
         description="Mean similarity of trait values between related models (parent-child, siblings, "
         "grandparent, aunt/uncle, cousins, random pairs in a family and across the Hub), with bootstrap "
         "95%% intervals and the tests of Laufer, Oderinwale & Kleinberg (2025). Parent-child and sibling "
-        "means are exact; other kinships are sampled with --seed.",
+        "means are exact; other kinships are sampled with --random-state.",
     )
     p.add_argument("snapshot", metavar="SNAPSHOT")
     p.add_argument("--traits", type=_csv, metavar="T,T",
@@ -27,28 +34,39 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--measures", type=_csv, metavar="M,M",
                    help="similarity measures (equality, jaccard, tfidf, bow, levenshtein, ratio); "
                    "default per trait kind")
-    p.add_argument("--kinships", type=_csv, metavar="K,K", help=f"kinships (default all: {', '.join(KINSHIPS)})")
-    p.add_argument("--relation", action="append", choices=RELATIONS, metavar="REL",
-                   help="follow only these edges (repeatable); default: "
-                   f"{', '.join(DEFAULT_RELATIONS)} (merges excluded)")
-    p.add_argument("--samples", type=int, default=10_000, help="pairs sampled per kinship (default 10000)")
-    p.add_argument("--exact", type=_csv, default=["parent_child", "siblings"], metavar="K,K",
+    p.add_argument("--kinships", action=_ListChoices, item_choices=kinships, metavar="K,K",
+                   help="kinships (default all: %(choices)s)")
+    add_relation_arg(p, default="every relation but merge")
+    p.add_argument("--samples", type=whole_number(1), default=10_000, metavar="N",
+                   help="pairs sampled per kinship (default 10000)")
+    p.add_argument("--exact", action=_ListChoices, item_choices=_AllOr(kinships),
+                   default=["parent_child", "siblings"], metavar="K,K",
                    help="kinships computed over every pair when affordable, or 'all' "
                    "(default parent_child,siblings)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--boot", type=int, default=1000, help="bootstrap replicates (default 1000)")
-    p.add_argument("--weighting", choices=("paper", "family"), default="paper",
+    add_bootstrap_args(p, n_boot=1000)
+    p.add_argument("--weighting", choices=ApiChoices("hftree.traits.kinship", "Weighting"), metavar="WEIGHTING",
+                   default="paper",
                    help="every pair counts once (paper) or every family counts once")
-    p.add_argument("--ci", choices=("cluster", "pairs"), default="cluster",
+    p.add_argument("--ci", choices=ApiChoices("hftree.traits.resemblance", "CIMethod"), metavar="CI",
+                   default="cluster",
                    help="bootstrap resamples anchors (parents, default) or pairs (as the paper)")
     view = p.add_mutually_exclusive_group()
     view.add_argument("--tests", action="store_true", help="print the tests of the paper's claims instead")
     view.add_argument("--wide", action="store_true", help="print means as a trait x kinship table")
-    from hftree.cli._common import add_output_args
-
     add_output_args(p)
     p.set_defaults(run=run)
     return p
+
+
+class _AllOr(ApiChoices):
+    """The kinships, and ``all``."""
+
+    def __init__(self, kinships: ApiChoices) -> None:
+        super().__init__(kinships.module, kinships.name)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return (*super().values, "all")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,10 +75,10 @@ def run(args: argparse.Namespace) -> int:
     from hftree.traits.kinship import DEFAULT_RELATIONS
 
     snap = load(args.snapshot)
-    exact = "all" if args.exact == ["all"] else args.exact
+    exact = "all" if "all" in args.exact else args.exact
     res = inheritance(snap, traits=args.traits, measures=args.measures, kinships=args.kinships,
                       relation=args.relation or DEFAULT_RELATIONS, samples=args.samples, exact=exact,
-                      weighting=args.weighting, ci=args.ci, n_boot=args.boot, random_state=args.seed)
+                      weighting=args.weighting, ci=args.ci, n_boot=args.n_boot, random_state=args.random_state)
     if args.tests:
         df = res.comparisons_frame()
     elif args.wide:

@@ -24,18 +24,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from hftree.cli._common import whole_number
+from hftree.cli._common import ApiChoices, add_alias, add_random_state_arg, add_top_arg, whole_number
 from hftree.errors import InputFormatError
 
+if TYPE_CHECKING:
+    import numpy as np
+
 __all__ = ["register", "run"]
-
-
 
 
 def _probability(text: str) -> float:
@@ -88,11 +86,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--k", type=whole_number(1), default=10, help="neighbours per item (10)")
     parser.add_argument(
-        "--metric", choices=["cosine", "inner_product"], default="cosine", help="similarity for the neighbours (cosine)"
+        "--metric", choices=ApiChoices("hftree.kernels.knn", "Metric"), metavar="METRIC", default="cosine",
+        help="similarity for the neighbours: %(choices)s (default cosine)",
     )
     parser.add_argument(
         "--symmetrize",
-        choices=["union", "mutual"],
+        choices=ApiChoices("hftree.kernels.knn", "Symmetrize"), metavar="RULE",
         default="union",
         help="edge if either / both items are among the other's neighbours (union)",
     )
@@ -102,30 +101,34 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--mds-components", type=whole_number(1), default=2, help="dimension of the model manifold (2)")
     parser.add_argument(
         "--pairs",
-        choices=["first", "all", "none"],
+        choices=ApiChoices("hftree.kernels.pipeline", "PairChoice"), metavar="PAIRS",
         default="first",
         help="per-datum tests: each model vs the first (default), all pairs, none",
     )
     parser.add_argument(
-        "--bootstraps",
+        "--n-boot",
         type=whole_number(1),
         default=20,
+        metavar="N",
         help="bootstrap draws per test (20; p-values pool the draws of all items)",
     )
+    add_alias(parser, "--bootstraps", dest="n_boot", type=whole_number(1), metavar="N")
     parser.add_argument(
         "--alpha", type=_probability, default=0.05, help="false-discovery rate for 'moved' items (0.05)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    add_random_state_arg(parser)
     parser.add_argument(
         "--positions", action="store_true", help="also write the joint latent positions (positions.csv.gz)"
     )
     parser.add_argument("--no-plot", action="store_true", help="do not draw figures")
-    parser.add_argument("--top", type=int, default=10, help="moved items to print per tested pair (10)")
+    add_top_arg(parser, "moved items to print per tested pair (10)", default=10, lo=0)
     parser.set_defaults(run=run)
     return parser
 
 
 def _load_embeddings(paths: list[Path], names: list[str] | None) -> dict[str, np.ndarray]:
+    import numpy as np
+
     if names is not None and len(names) != len(paths):
         raise InputFormatError(f"--names gives {len(names)} model ids for {len(paths)} embedding files", field="names")
     ids = names if names is not None else [p.name.removesuffix(".npy") for p in paths]
@@ -167,6 +170,8 @@ def _load_labels(path: Path, n: int) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the comparison and write the outputs; returns the exit code."""
+    from hftree._atomic import atomic_path, write_atomic
+    from hftree.cli._errors import warning_line
     from hftree.kernels import compare_embeddings
 
     embeddings = _load_embeddings(list(args.embeddings), args.names)
@@ -181,16 +186,17 @@ def run(args: argparse.Namespace) -> int:
         n_components=args.n_components,
         mds_components=args.mds_components,
         pairs=args.pairs,
-        n_bootstraps=args.bootstraps,
+        n_boot=args.n_boot,
         alpha=args.alpha,
-        random_state=args.seed,
+        random_state=args.random_state,
     )
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     written = []
 
     def save_csv(frame: Any, name: str, **kwargs: Any) -> None:
-        frame.to_csv(out / name, **kwargs)
+        with atomic_path(out / name, suffix="".join(Path(name).suffixes)) as tmp:  # .csv.gz: pandas compresses
+            frame.to_csv(tmp, **kwargs)
         written.append(name)
 
     save_csv(result.to_frame(), "models.csv")
@@ -207,13 +213,13 @@ def run(args: argparse.Namespace) -> int:
         "symmetrize": args.symmetrize,
         "embedding_dimension": result.omnibus.n_components_,
         "elbows": result.omnibus.elbows_,
-        "bootstraps": args.bootstraps,
+        "n_boot": args.n_boot,
         "alpha": args.alpha,
-        "seed": args.seed,
+        "random_state": args.random_state,
         "moved": {f"{t.model_a} vs {t.model_b}": t.n_moved for t in result.tests},
         "seconds": {name: round(value, 3) for name, value in result.timings.items()},
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    write_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     written.append("summary.json")
     if not args.no_plot:
         try:
@@ -222,12 +228,13 @@ def run(args: argparse.Namespace) -> int:
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
         except ImportError:
-            print("hftree: matplotlib is not installed; figures skipped", file=sys.stderr)
+            warning_line("matplotlib is not installed; figures skipped")
         else:
             for name, draw in (("manifold.png", result.manifold.plot), ("scree.png", result.manifold.plot_scree)):
                 ax = draw()
                 ax.figure.tight_layout()
-                ax.figure.savefig(out / name, dpi=100)
+                with atomic_path(out / name, suffix=".png") as tmp:
+                    ax.figure.savefig(tmp, dpi=100)
                 plt.close(ax.figure)
                 written.append(name)
 
@@ -240,7 +247,7 @@ def run(args: argparse.Namespace) -> int:
     for test in result.tests:
         print(
             f"{test.model_a} vs {test.model_b}: {test.n_moved} of {len(test.item_ids)} items "
-            f"moved (FDR {test.alpha:g}, B={test.n_bootstraps})"
+            f"moved (FDR {test.alpha:g}, B={test.n_boot})"
         )
         frame = test.to_frame()
         top = frame[frame["moved"]].sort_values("statistic", ascending=False).head(args.top)

@@ -1,7 +1,6 @@
 """``hftree track``: record download counts of watched models into a time-series store.
 
-Until the command is registered in :mod:`hftree.cli.main` it also runs as
-``python -m hftree.cli.track ARGS``.
+``python -m hftree.cli.track ARGS`` is ``hftree track ARGS`` (the kill test starts it so).
 """
 
 from __future__ import annotations
@@ -9,10 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hftree.cli._common import progress, whole_number
+from hftree.cli.fetch import add_hub_args
+
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from hftree.cli.fetch import add_hub_args
-
     p = sub.add_parser(
         "track",
         help="append today's download counts of watched models to a store",
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument("watchlist", metavar="WATCHLIST")
     p.add_argument("-o", "--output", required=True, metavar="STORE", help="the store directory")
-    p.add_argument("--workers", type=int, default=4, metavar="N", help="concurrent requests (default 4)")
+    p.add_argument("--workers", type=whole_number(1), default=4, metavar="N", help="concurrent requests (default 4)")
     add_hub_args(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary (for cron)")
     p.set_defaults(run=run)
@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hftree.cli._errors import warning_line
     from hftree.cli.fetch import retry_policy
     from hftree.ingest.track import load_downloads, track
 
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         endpoint=args.endpoint,
         retry=retry_policy(args),
         workers=args.workers,
-        progress=not args.quiet,
+        progress=progress(args),
     )
     if not args.quiet:
         total = load_downloads(args.output)
@@ -51,19 +52,12 @@ def run(args: argparse.Namespace) -> int:
         )
         if result.not_found:
             more = f" and {len(result.not_found) - 5:,} more" if len(result.not_found) > 5 else ""
-            print(f"warning: not on the Hub: {', '.join(result.not_found[:5])}{more}", file=sys.stderr)
+            warning_line(f"not on the Hub: {', '.join(result.not_found[:5])}{more}")
     return 0
 
 
-def _standalone(argv: list[str] | None = None) -> int:
-    import hftree.cli.main as cli
-
-    if "hftree.cli.track" not in cli.COMMAND_MODULES:
-        cli.COMMAND_MODULES = (*cli.COMMAND_MODULES, "hftree.cli.track")
-    argv = list(sys.argv[1:] if argv is None else argv)
-    flags = [a for a in argv if a == "--debug"]
-    return cli.main([*flags, "track", *[a for a in argv if a != "--debug"]])
-
-
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(_standalone())
+    from hftree.cli.main import main
+
+    argv = sys.argv[1:]  # --debug belongs before the command
+    sys.exit(main([*(a for a in argv if a == "--debug"), "track", *(a for a in argv if a != "--debug")]))

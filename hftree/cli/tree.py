@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from hftree.cli._common import add_relation_arg, load, whole_number
+from hftree.cli._common import ApiChoices, add_relation_arg, load, whole_number
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from hftree.viz.tree import COLOR_BY, KEEP_BY
-
     p = sub.add_parser(
         "tree",
         help="write an interactive HTML family tree (works offline)",
@@ -31,15 +29,15 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--color-by",
-        choices=COLOR_BY,
+        choices=ApiChoices("hftree.viz.tree", "ColorBy"), metavar="FIELD",
         default="relation",
-        help="initial node colouring (the page can switch; default relation)",
+        help="initial node colouring: %(choices)s (the page can switch; default relation)",
     )
     p.add_argument(
         "--keep-by",
-        choices=KEEP_BY,
+        choices=ApiChoices("hftree.viz.tree", "KeepBy"), metavar="FIELD",
         default="downloads",
-        help="what makes a subtree worth keeping when folding (default downloads)",
+        help="what makes a subtree worth keeping when folding: %(choices)s (default downloads)",
     )
     p.add_argument("--title", help="page title (default: the root id)")
     p.set_defaults(run=run)
@@ -47,24 +45,20 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    import warnings
-
     from hftree.lineage import LineageGraph
     from hftree.viz.tree import tree_html
 
     snap = load(args.snapshot)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        G = LineageGraph.from_snapshot(snap)
+    G = LineageGraph.from_snapshot(snap, warn=False)
     page = tree_html(
         G,
         args.root,
         relation=args.relation,
         max_nodes=args.max_nodes,
         cards=snap.cards,
-        color_by=getattr(args, "color_by", "relation"),
-        keep_by=getattr(args, "keep_by", "downloads"),
-        title=getattr(args, "title", None),
+        color_by=args.color_by,
+        keep_by=args.keep_by,
+        title=args.title,
     )
     page.save(args.output)
     print(

@@ -3,45 +3,37 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
+import pandas as pd
 import pytest
 
-from hftree.cli.main import main
 from tests.conftest import rec, write_jsonl
 
 
-def run(*args: str):
-    return subprocess.run([sys.executable, "-m", "hftree", *args], capture_output=True, text=True, timeout=300)
-
-
 @pytest.fixture
-def snapshot(tmp_path):
+def snapshot(tmp_path, cli):
     path = write_jsonl(tmp_path / "m.jsonl", [
         rec("org/base", "license:mit"), rec("me/ft", "base_model:finetune:org/base"),
         rec("me/q", "base_model:quantized:me/ft"), rec("lone/model"),
     ])
     out = tmp_path / "snap"
-    assert main(["import", str(path), "-o", str(out), "-q"]) == 0
+    assert cli("import", path, "-o", out, "-q").code == 0
     return out
 
 
-def test_import_info_families_tree(snapshot, tmp_path, capsys):
-    assert main(["info", str(snapshot)]) == 0
-    text = capsys.readouterr().out
-    assert "models          4" in text and "finetune" in text
-    assert main(["info", str(snapshot), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["roots_with_descendants"] == 1
-    assert main(["families", str(snapshot), "--format", "csv"]) == 0
-    csv = capsys.readouterr().out
-    assert csv.splitlines()[1].startswith("org/base,False,2,")
+def test_import_info_families_tree(snapshot, tmp_path, cli):
+    r = cli("info", snapshot)
+    assert r.code == 0 and "models          4" in r.out and "finetune" in r.out
+    r = cli("info", snapshot, "--json")
+    assert json.loads(r.out)["roots_with_descendants"] == 1
+    r = cli("families", snapshot, "--format", "csv")
+    assert r.code == 0 and r.out.splitlines()[1].startswith("org/base,False,2,")
     out = tmp_path / "fam.parquet"
-    assert main(["families", str(snapshot), "-o", str(out)]) == 0
-    import pandas as pd
-
+    assert cli("families", snapshot, "-o", out).code == 0
     assert pd.read_parquet(out)["root"].tolist() == ["org/base"]
-    assert main(["tree", str(snapshot), "org/base", "-o", str(tmp_path / "t.html")]) == 0
+    r = cli("families", snapshot, "--columns", "root, descendants", "--format", "csv")
+    assert r.out.splitlines() == ["root,descendants", "org/base,2"]
+    assert cli("tree", snapshot, "org/base", "-o", tmp_path / "t.html").code == 0
     assert "me/q" in (tmp_path / "t.html").read_text()
 
 
@@ -53,21 +45,21 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
-def test_bad_input_is_one_line_exit_1(tmp_path, case):
+def test_bad_input_is_one_line_exit_1(tmp_path, cli, case):
     lines, message = BAD_INPUTS[case]
     path = write_jsonl(tmp_path / "m.jsonl", lines)
-    r = run("import", str(path), "-o", str(tmp_path / "s"))
-    assert r.returncode == 1, r.stderr
-    assert message in r.stderr and "Traceback" not in r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1
+    r = cli("import", path, "-o", tmp_path / "s")
+    assert r.code == 1, r.err
+    assert message in r.err and "Traceback" not in r.err
+    assert len(r.err.strip().splitlines()) == 1
     assert not (tmp_path / "s").exists()
 
 
-def test_on_error_skip_counts(tmp_path):
+def test_on_error_skip_counts(tmp_path, cli):
     path = write_jsonl(tmp_path / "m.jsonl", [rec("a/b"), "{bad", rec("c/d")])
-    r = run("import", str(path), "-o", str(tmp_path / "s"), "--on-error", "skip")
-    assert r.returncode == 0, r.stderr
-    assert "skipped 1 malformed lines" in r.stderr
+    r = cli("import", path, "-o", tmp_path / "s", "--on-error", "skip")
+    assert r.code == 0, r.err
+    assert "hftree: warning: skipped 1 malformed lines" in r.err
 
 
 @pytest.mark.parametrize(
@@ -81,7 +73,7 @@ def test_on_error_skip_counts(tmp_path):
         ("base_model_types", None),
     ],
 )
-def test_bad_data_never_crashes(tmp_path, setup, message):
+def test_bad_data_never_crashes(tmp_path, cli, setup, message):
     p = tmp_path / "m.jsonl"
     if setup == "empty":
         p.write_bytes(b"")
@@ -97,48 +89,52 @@ def test_bad_data_never_crashes(tmp_path, setup, message):
     else:
         write_jsonl(p, [rec("a/x", cardData={"base_model": 3}), rec("a/y", cardData={"base_model": {"a": 1}}),
                         rec("a/z", cardData={"base_model": [["a/x"]]})])
-    r = run("import", str(p), "-o", str(tmp_path / "s"))
+    r = cli("import", p, "-o", tmp_path / "s")
     if message:
-        assert r.returncode == 1 and message in r.stderr and "Traceback" not in r.stderr
+        assert r.code == 1 and message in r.err and "Traceback" not in r.err
         return
-    assert r.returncode == 0, r.stderr
-    r = run("info", str(tmp_path / "s"))
-    assert r.returncode == 0 and "Traceback" not in r.stderr
+    assert r.code == 0, r.err
+    r = cli("info", tmp_path / "s")
+    assert r.code == 0 and "Traceback" not in r.err
     if setup == "cycle":
-        assert "cycle broken: removed" in r.stdout
+        assert "cycle broken: removed" in r.out
     if setup == "selfloop":
-        assert "self_loops                   1" in r.stdout
+        assert "self_loops                   1" in r.out
     if setup == "dupes":
-        assert "duplicate_ids_dropped        1" in r.stdout
+        assert "duplicate_ids_dropped        1" in r.out
     if setup == "base_model_types":
-        assert "invalid_base_model_fields    3" in r.stdout
+        assert "invalid_base_model_fields    3" in r.out
 
 
-def test_usage_errors_exit_2(tmp_path):
-    assert run("families").returncode == 2
-    assert run().returncode == 2
-    r = run("families", str(tmp_path / "nope"))
-    assert r.returncode == 1 and "not a snapshot directory" in r.stderr
+def test_missing_snapshot_is_one_line_exit_1(tmp_path, cli):
+    r = cli("families", tmp_path / "nope")
+    assert r.code == 1 and r.err.startswith("hftree: error: ") and "not a snapshot directory" in r.err
+    assert r.err.count("\n") == 1
 
 
-def test_unknown_model_is_one_line(snapshot, tmp_path):
-    r = run("tree", str(snapshot), "org/BASE", "-o", str(tmp_path / "t.html"))
-    assert r.returncode == 1 and "did you mean 'org/base'" in r.stderr and "Traceback" not in r.stderr
+def test_unknown_model_is_one_line(snapshot, tmp_path, cli):
+    r = cli("tree", snapshot, "org/BASE", "-o", tmp_path / "t.html")
+    assert r.code == 1 and "did you mean 'org/base'" in r.err and "Traceback" not in r.err
 
 
-def test_debug_shows_traceback(tmp_path):
-    r = run("--debug", "families", str(tmp_path / "nope"))
-    assert r.returncode == 1 and "Traceback" in r.stderr
+def test_debug_shows_traceback(tmp_path, cli):
+    from hftree.errors import SnapshotError
+
+    with pytest.raises(SnapshotError, match="not a snapshot directory"):
+        cli("--debug", "families", tmp_path / "nope")
 
 
-def test_demo_writes_table_and_trees(tmp_path):
-    r = run("demo", "-o", str(tmp_path / "out"))
-    assert r.returncode == 0, r.stderr
+def test_demo_writes_table_and_trees(tmp_path, cli):
+    r = cli("demo", "-o", tmp_path / "out")
+    assert r.code == 0, r.err
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert files == ["families.csv", "info.txt", "report", "tree-1.html", "tree-2.html", "tree-3.html"]
     assert (tmp_path / "out" / "report" / "index.html").exists()
+    assert "top families" in r.out
 
 
-def test_python_dash_m_and_version():
-    r = run("--version")
-    assert r.returncode == 0 and r.stdout.startswith("hftree ")
+def test_version_and_help_exit_0(cli):
+    r = cli("--version")
+    assert r.code == 0 and r.out.startswith("hftree ")
+    r = cli("families", "--help")
+    assert r.code == 0 and "--min-size N" in r.out and "--min-descendants" not in r.out

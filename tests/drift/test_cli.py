@@ -6,20 +6,11 @@ import json
 
 import pytest
 
-import hftree.cli.main as cli
 from tests.conftest import rec, write_jsonl
 
 
 @pytest.fixture
-def main(monkeypatch):
-    mods = tuple(cli.COMMAND_MODULES)
-    if "hftree.cli.drift" not in mods:  # until the command is registered in COMMAND_MODULES
-        monkeypatch.setattr(cli, "COMMAND_MODULES", (*mods, "hftree.cli.drift"))
-    return cli.main
-
-
-@pytest.fixture
-def snapshot(tmp_path, main):
+def snapshot(tmp_path, cli):
     recs = [rec("meta/llama", "license:llama3", "en", "fr", "de", pipeline_tag="text-generation",
                 library_name="transformers")]
     for i in range(4):
@@ -33,50 +24,49 @@ def snapshot(tmp_path, main):
         *({"id": f"me/ft{i}", "card": "This model card has been automatically generated."} for i in range(4)),
     ])
     out = tmp_path / "snap"
-    assert main(["import", str(path), str(cards), "-o", str(out), "-q"]) == 0
+    assert cli("import", path, cards, "-o", out, "-q").code == 0
     return out
 
 
-def run_json(main, capsys, *argv):
-    assert main(["drift", *argv, "--format", "json", "--boot", "20"]) == 0
-    return json.loads(capsys.readouterr().out)
+def run_json(cli, *argv):
+    r = cli("drift", *argv, "--format", "json", "--n-boot", "20")
+    assert r.code == 0, r.err
+    return json.loads(r.out)
 
 
-def test_licence_tables(main, snapshot, capsys):
+def test_licence_tables(cli, snapshot):
     s = str(snapshot)
-    fam = run_json(main, capsys, s, "--trait", "licence")
+    fam = run_json(cli, s, "--trait", "licence")
     assert fam[0]["root"] == "meta/llama" and fam[0]["violations"] == 2 and fam[0]["ok"] == 2
-    vio = run_json(main, capsys, s, "--trait", "license", "--table", "violations")
+    vio = run_json(cli, s, "--trait", "license", "--table", "violations")
     assert sorted(v["child_license"] for v in vio) == ["apache-2.0", "mit"]
-    rules = run_json(main, capsys, s, "--trait", "licence", "--table", "rules")
+    rules = run_json(cli, s, "--trait", "licence", "--table", "rules")
     assert any(r["family"] == "llama3" for r in rules)
-    classes = run_json(main, capsys, s, "--trait", "licence", "--table", "class-ordering")
+    classes = run_json(cli, s, "--trait", "licence", "--table", "class-ordering")
     assert classes[0]["value"] == "community" and classes[0]["exact"]
-    mut = run_json(main, capsys, s, "--trait", "licence", "--table", "mutation")
+    mut = run_json(cli, s, "--trait", "licence", "--table", "mutation")
     assert mut[0]["relation"] == "all" and mut[0]["mutation_rate"] == pytest.approx(0.75)
 
 
-def test_language_task_card(main, snapshot, capsys):
+def test_language_task_card(cli, snapshot):
     s = str(snapshot)
-    order = run_json(main, capsys, s, "--trait", "language", "--top-k", "3")
+    order = run_json(cli, s, "--trait", "language", "--top", "3")
     assert order[-1]["value"] == "en" and order[0]["share_pairs_agree"] == 1.0
-    flow = run_json(main, capsys, s, "--trait", "task", "--table", "flow")
+    flow = run_json(cli, s, "--trait", "task", "--table", "flow")
     assert flow == [{"a": "text-generation", "b": "text-classification", "a_to_b": 1, "b_to_a": 0, "net": 1,
                      "total": 1}]
-    card = run_json(main, capsys, s, "--trait", "card")
+    card = run_json(cli, s, "--trait", "card")
     rows = {(r["quantity"], r["relation"]): r for r in card}
     assert rows[("templated", "all")]["child"] == 1.0 and rows[("templated", "all")]["parent"] == 0.0
     assert rows[("card_length", "all")]["change"] < 0
 
 
-def test_wrong_table_is_a_usage_error(main, snapshot, capsys):
-    with pytest.raises(SystemExit) as e:
-        main(["drift", str(snapshot), "--trait", "card", "--table", "flow"])
-    assert e.value.code == 2
-    assert "--table flow does not apply to --trait card; choose one of summary" in capsys.readouterr().err
+def test_wrong_table_is_a_usage_error(cli, snapshot):
+    r = cli("drift", snapshot, "--trait", "card", "--table", "flow")
+    assert r.code == 2 and r.err.count("\n") == 1
+    assert r.err.startswith("hftree: error: --table flow does not apply to --trait card; choose one of summary")
 
 
-def test_missing_snapshot_is_one_line(main, tmp_path, capsys):
-    assert main(["drift", str(tmp_path / "nope"), "--trait", "task"]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("hftree: error:") and err.count("\n") == 1
+def test_missing_snapshot_is_one_line(cli, tmp_path):
+    r = cli("drift", tmp_path / "nope", "--trait", "task")
+    assert r.code == 1 and r.err.startswith("hftree: error:") and r.err.count("\n") == 1

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import pandas as pd
 import pytest
 
-import hftree.cli.main as cli_main
-from hftree.cli import ecosystem as eco_cli
+from hftree.cli.ecosystem import TABLES
 from hftree.ecosystem import ecosystem_stats
 from hftree.ingest import import_sources, load_snapshot
 from hftree.lineage import LineageGraph
@@ -70,12 +68,10 @@ def snapshot(tmp_path_factory):
     return d / "snap"
 
 
-def run(argv):
-    """Parse with a parser holding only this command, then run it (as hftree's main would)."""
-    parser = argparse.ArgumentParser(prog="hftree")
-    eco_cli.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["ecosystem", *argv])
-    return args.run(args)
+@pytest.fixture
+def run(cli):
+    """``run(argv)``: ``hftree ecosystem ARGV`` in this process -> ``CliRun``."""
+    return lambda argv: cli("ecosystem", *argv)
 
 
 def expected(snapshot, **kw):
@@ -84,9 +80,10 @@ def expected(snapshot, **kw):
     return ecosystem_stats(G.models, G, **kw)
 
 
-def test_screen_output(snapshot, capsys):
-    assert run([str(snapshot)]) == 0
-    out = capsys.readouterr().out
+def test_screen_output(snapshot, run):
+    r = run([str(snapshot)])
+    assert r.code == 0
+    out = r.out
     for name in (
         "summary",
         "license_shares",
@@ -99,11 +96,12 @@ def test_screen_output(snapshot, capsys):
     assert "# selection" not in out
 
 
-def test_directory_output_equals_the_api(snapshot, tmp_path):
+def test_directory_output_equals_the_api(snapshot, tmp_path, run):
     out = tmp_path / "tables"
-    assert run([str(snapshot), "--top", "3", "--by", "likes", "-o", str(out)]) == 0
+    assert run([str(snapshot), "--top", "3", "--by", "likes", "-o", str(out)]).code == 0
     res = expected(snapshot, top=3, by="likes")
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.csv" for n in res.tables)
+    assert list(res.tables) == list(TABLES)  # the CLI's --table names are the API's tables
     lic = pd.read_csv(out / "license_shares.csv", keep_default_na=False)
     assert lic["license"].tolist() == res.license_shares["license"].tolist()
     assert lic["models"].tolist() == res.license_shares["models"].tolist()
@@ -112,16 +110,16 @@ def test_directory_output_equals_the_api(snapshot, tmp_path):
     assert pd.read_csv(out / "selection.csv")["id"].tolist() == ["org/base", "lone/model", "me/ft"]
 
 
-def test_parquet_directory_and_single_files(snapshot, tmp_path):
-    assert run([str(snapshot), "--format", "parquet", "-o", str(tmp_path / "pq")]) == 0
+def test_parquet_directory_and_single_files(snapshot, tmp_path, run):
+    assert run([str(snapshot), "--format", "parquet", "-o", str(tmp_path / "pq")]).code == 0
     res = expected(snapshot)
     got = pd.read_parquet(tmp_path / "pq" / "concentration.parquet")
     assert got["gini"].tolist() == pytest.approx(res.concentration["gini"].tolist(), nan_ok=True)
-    assert run([str(snapshot), "--table", "correlation", "-o", str(tmp_path / "c.csv")]) == 0
+    assert run([str(snapshot), "--table", "correlation", "-o", str(tmp_path / "c.csv")]).code == 0
     assert pd.read_csv(tmp_path / "c.csv")["pearson_r2"].iloc[0] == pytest.approx(
         res.value("pearson_r2")
     )
-    assert run([str(snapshot), "-o", str(tmp_path / "all.json")]) == 0
+    assert run([str(snapshot), "-o", str(tmp_path / "all.json")]).code == 0
     data = json.loads((tmp_path / "all.json").read_text())
     assert list(data) == list(res.tables)
     assert data["license_class_shares"][0]["license_class"] == "permissive"
@@ -136,7 +134,7 @@ def test_parquet_directory_and_single_files(snapshot, tmp_path):
                 "-o",
                 str(tmp_path / "two.txt"),
             ]
-        )
+        ).code
         == 0
     )
     text = (tmp_path / "two.txt").read_text()
@@ -147,29 +145,17 @@ def test_parquet_directory_and_single_files(snapshot, tmp_path):
     )
 
 
-def test_stdout_csv_and_json(snapshot, capsys):
-    assert run([str(snapshot), "--format", "json", "--table", "license_class_shares"]) == 0
-    data = json.loads(capsys.readouterr().out)
+def test_stdout_csv_and_json(snapshot, run):
+    r = run([str(snapshot), "--format", "json", "--table", "license_class_shares"])
+    assert r.code == 0
+    data = json.loads(r.out)
     assert [r["license_class"] for r in data["license_class_shares"]][:2] == [
         "permissive",
         "copyleft",
     ]
-    assert (
-        run(
-            [
-                str(snapshot),
-                "--format",
-                "csv",
-                "--no-families",
-                "--n-values",
-                "1",
-                "--table",
-                "license_shares",
-            ]
-        )
-        == 0
-    )
-    out = capsys.readouterr().out
+    r = run([str(snapshot), "--format", "csv", "--no-families", "--top-values", "1", "--table", "license_shares"])
+    assert r.code == 0
+    out = r.out
     assert out.startswith("# license_shares\nlicense,license_class,kind")
     assert out.count("\n") == 5  # title, header, 1 value, (other), (none)
 
@@ -187,55 +173,32 @@ def test_stdout_csv_and_json(snapshot, capsys):
         ),
     ],
 )
-def test_usage_errors(snapshot, tmp_path, capsys, argv, message):
+def test_usage_errors(snapshot, tmp_path, run, argv, message):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
-    assert run([str(snapshot), *argv]) == 2
-    assert message in capsys.readouterr().err
+    r = run([str(snapshot), *argv])
+    assert r.code == 2 and r.err.startswith("hftree: error: ") and message in r.err and r.err.count("\n") == 1
 
 
 @pytest.mark.parametrize(
-    "bad", [["--top", "0"], ["--top", "x"], ["--by", "size"], ["--n-values", "-1"]]
+    "bad",
+    [["--top", "0"], ["--top", "-3"], ["--top", "x"], ["--by", "size"], ["--top-values", "-1"], ["--n-values", "-1"]],
 )
-def test_argument_errors_exit_2(snapshot, bad):
-    with pytest.raises(SystemExit) as exc:
-        run([str(snapshot), *bad])
-    assert exc.value.code == 2
+def test_argument_errors_exit_2(snapshot, run, bad):
+    r = run([str(snapshot), *bad])
+    assert r.code == 2 and r.err.startswith(f"hftree: error: argument {bad[0]}: ") and r.err.count("\n") == 1
 
 
-def test_analysis_errors_are_one_line_through_main(snapshot, tmp_path, capsys, monkeypatch):
-    modules = cli_main.COMMAND_MODULES
-    if "hftree.cli.ecosystem" not in modules:  # until the command is registered in hftree.cli.main
-        monkeypatch.setattr(cli_main, "COMMAND_MODULES", (*modules, "hftree.cli.ecosystem"))
+def test_analysis_errors_are_one_line(snapshot, tmp_path, run):
     undated = write_jsonl(
         tmp_path / "u.jsonl", [rec("a/b", createdAt=None), rec("c/d", createdAt=None)]
     )
     import_sources([undated]).save(tmp_path / "undated")
-    assert (
-        cli_main.main(["ecosystem", str(tmp_path / "undated"), "--top", "1", "--by", "created"])
-        == 1
-    )
-    err = capsys.readouterr().err
-    assert err.startswith(
-        "hftree: error: cannot rank by creation time: no model has a 'created_at' value"
-    )
-    assert err.count("\n") == 1
-    assert (
-        cli_main.main(
-            [
-                "ecosystem",
-                str(tmp_path / "undated"),
-                "--top",
-                "1",
-                "--by",
-                "created",
-                "--time-column",
-                "last_modified",
-                "--table",
-                "selection",
-            ]
-        )
-        == 0
-    )
-    assert "a/b" in capsys.readouterr().out
-    assert cli_main.main(["ecosystem", str(tmp_path / "missing")]) == 1
-    assert capsys.readouterr().err.startswith("hftree: error:")
+    r = run([str(tmp_path / "undated"), "--top", "1", "--by", "created"])
+    assert r.code == 1
+    assert r.err.startswith("hftree: error: cannot rank by creation time: no model has a 'created_at' value")
+    assert r.err.count("\n") == 1
+    r = run([str(tmp_path / "undated"), "--top", "1", "--by", "created", "--time-column", "last_modified",
+             "--table", "selection"])
+    assert r.code == 0 and "a/b" in r.out
+    r = run([str(tmp_path / "missing")])
+    assert r.code == 1 and r.err.startswith("hftree: error:")

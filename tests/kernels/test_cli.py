@@ -1,33 +1,12 @@
-"""``hftree kernels``: argument handling, outputs, one-line errors.
-
-The command is exercised through its own ``register`` on a plain argparse parser and
-through ``hftree.cli.main.main`` (registered there by the lead; until then the test puts
-it into ``COMMAND_MODULES`` itself).
-"""
+"""``hftree kernels``: argument handling, outputs, one-line errors (through ``hftree.cli.main``)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
-
-from hftree.cli import kernels as cli
-from hftree.errors import InputFormatError
-
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hftree")
-    p.add_argument("--debug", action="store_true")
-    cli.register(p.add_subparsers(dest="command"))
-    return p
-
-
-def run(argv: list[str]) -> int:
-    args = parser().parse_args(argv)
-    return args.run(args)
 
 
 @pytest.fixture
@@ -41,11 +20,11 @@ def inputs(tmp_path, synth):
     return tmp_path
 
 
-def test_writes_tables_and_figures(inputs, capsys):
+def test_writes_tables_and_figures(inputs, cli):
     pytest.importorskip("matplotlib")
     out = inputs / "out"
-    code = run(
-        [
+    r = cli(
+        *[
             "kernels",
             str(inputs / "base.npy"),
             str(inputs / "tuned.npy"),
@@ -54,13 +33,13 @@ def test_writes_tables_and_figures(inputs, capsys):
             str(inputs / "labels.txt"),
             "--k",
             "6",
-            "--bootstraps",
+            "--n-boot",
             "8",
             "-o",
             str(out),
         ]
     )
-    assert code == 0
+    assert r.code == 0, r.err
     for name in [
         "models.csv",
         "model_distances.csv",
@@ -78,14 +57,14 @@ def test_writes_tables_and_figures(inputs, capsys):
     assert tests["item_id"].iloc[0] == "org/model-0" and len(tests) == 180
     models = pd.read_csv(out / "models.csv", index_col=0)
     assert list(models.index) == ["base", "tuned", "other"]
-    printed = capsys.readouterr().out
-    assert "3 models x 90 items, k=6" in printed and "base vs tuned:" in printed
+    assert "3 models x 90 items, k=6" in r.out and "base vs tuned:" in r.out
+    assert summary["n_boot"] == 8 and summary["random_state"] == 0
 
 
-def test_names_positions_and_no_plot(inputs):
+def test_names_positions_and_no_plot(inputs, cli):
     out = inputs / "out2"
-    code = run(
-        [
+    r = cli(
+        *[
             "kernels",
             str(inputs / "base.npy"),
             str(inputs / "tuned.npy"),
@@ -102,99 +81,66 @@ def test_names_positions_and_no_plot(inputs):
             str(out),
         ]
     )
-    assert code == 0
+    assert r.code == 0, r.err
     positions = pd.read_csv(out / "positions.csv.gz")
     assert list(positions.columns) == ["model_id", "item_id", "dim_1", "dim_2", "dim_3"]
     assert set(positions["model_id"]) == {"A", "B"}
     assert not (out / "manifold.png").exists()
 
 
+def one_line_error(r, expected: str) -> None:
+    assert r.code == 1 and r.err.startswith("hftree: error: ") and r.err.count("\n") == 1, r.err
+    assert expected in r.err, r.err
+
+
 @pytest.mark.parametrize(
-    ("extra", "match"),
+    ("extra", "expected"),
     [
         (["--names", "only-one"], "--names gives 1 model ids for 2 embedding files"),
         (["--names", "x", "x"], "model id 'x' is given twice"),
     ],
 )
-def test_name_errors(inputs, extra, match):
-    with pytest.raises(InputFormatError, match=match):
-        run(["kernels", str(inputs / "base.npy"), str(inputs / "tuned.npy"), "-o", str(inputs / "o"), *extra])
+def test_name_errors(inputs, cli, extra, expected):
+    one_line_error(cli("kernels", inputs / "base.npy", inputs / "tuned.npy", "-o", inputs / "o", *extra), expected)
 
 
-def test_file_errors(inputs):
+def test_file_errors(inputs, cli):
     (inputs / "text.npy").write_text("not numpy")
-    with pytest.raises(InputFormatError, match=r"text\.npy: not a numpy \.npy array"):
-        run(["kernels", str(inputs / "base.npy"), str(inputs / "text.npy"), "-o", str(inputs / "o")])
+    r = cli("kernels", inputs / "base.npy", inputs / "text.npy", "-o", inputs / "o")
+    one_line_error(r, "text.npy: not a numpy .npy array")
     np.save(inputs / "flat.npy", np.zeros(90))
-    with pytest.raises(InputFormatError, match=r"flat\.npy: expected a 2-D array .* found shape \(90,\)"):
-        run(["kernels", str(inputs / "base.npy"), str(inputs / "flat.npy"), "-o", str(inputs / "o")])
-    with pytest.raises(FileNotFoundError):
-        run(["kernels", str(inputs / "missing.npy"), str(inputs / "base.npy"), "-o", str(inputs / "o")])
+    r = cli("kernels", inputs / "base.npy", inputs / "flat.npy", "-o", inputs / "o")
+    one_line_error(r, "flat.npy: expected a 2-D array (n_items x d), found shape (90,)")
+    r = cli("kernels", inputs / "missing.npy", inputs / "base.npy", "-o", inputs / "o")
+    one_line_error(r, "missing.npy")
 
 
 @pytest.mark.parametrize(
-    ("labels", "match"),
+    ("labels", "expected"),
     [
-        ("a\n\nb\n", r"labels\.txt:2: empty item id"),
-        ("a\nb\na\n", r"labels\.txt:3: item id 'a' already on line 1"),
-        ("a\nb\n", r"labels\.txt: 2 item ids for 90 embedded items"),
+        ("a\n\nb\n", "labels.txt:2: empty item id"),
+        ("a\nb\na\n", "labels.txt:3: item id 'a' already on line 1"),
+        ("a\nb\n", "labels.txt: 2 item ids for 90 embedded items"),
+        ("a\n", "labels.txt: 1 item ids for 90 embedded items"),
     ],
 )
-def test_label_errors(inputs, labels, match):
+def test_label_errors(inputs, cli, labels, expected):
     (inputs / "labels.txt").write_text(labels)
-    with pytest.raises(InputFormatError, match=match):
-        run(
-            [
-                "kernels",
-                str(inputs / "base.npy"),
-                str(inputs / "tuned.npy"),
-                "--labels",
-                str(inputs / "labels.txt"),
-                "-o",
-                str(inputs / "o"),
-            ]
-        )
+    r = cli("kernels", inputs / "base.npy", inputs / "tuned.npy", "--labels", inputs / "labels.txt", "-o", inputs / "o")
+    one_line_error(r, expected)
 
 
-@pytest.mark.parametrize("bad", [["--k", "0"], ["--alpha", "1.5"], ["--bootstraps", "x"], ["--pairs", "some"]])
-def test_usage_errors_exit_2(inputs, bad, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        parser().parse_args(["kernels", str(inputs / "base.npy"), "-o", "o", *bad])
-    assert exit_info.value.code == 2
-
-
-def test_through_the_hftree_entry_point(inputs, capsys, monkeypatch):
-    """Errors become one line on stderr and exit code 1 through ``hftree.cli.main``."""
-    from hftree.cli import main as entry
-
-    if "hftree.cli.kernels" not in entry.COMMAND_MODULES:  # until the lead registers it
-        monkeypatch.setattr(entry, "COMMAND_MODULES", ("hftree.cli.kernels",))
-    (inputs / "labels.txt").write_text("a\n")
-    code = entry.main(
-        [
-            "kernels",
-            str(inputs / "base.npy"),
-            str(inputs / "tuned.npy"),
-            "--labels",
-            str(inputs / "labels.txt"),
-            "-o",
-            str(inputs / "o"),
-        ]
-    )
-    assert code == 1
-    err = capsys.readouterr().err
-    assert err.startswith("hftree: error: ") and "labels.txt: 1 item ids for 90 embedded items" in err
-    assert err.count("\n") == 1
-    code = entry.main(
-        [
-            "kernels",
-            str(inputs / "base.npy"),
-            str(inputs / "tuned.npy"),
-            "--pairs",
-            "none",
-            "--no-plot",
-            "-o",
-            str(inputs / "ok"),
-        ]
-    )
-    assert code == 0 and (inputs / "ok" / "summary.json").is_file()
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        (["--k", "0"], "argument --k: expected a positive whole number, got '0'"),
+        (["--alpha", "1.5"], "argument --alpha: expected a number in (0, 1), got '1.5'"),
+        (["--n-boot", "x"], "argument --n-boot: expected a positive whole number, got 'x'"),
+        (["--bootstraps", "0"], "argument --bootstraps: expected a positive whole number, got '0'"),
+        (["--pairs", "some"], "argument --pairs: invalid choice: 'some'"),
+        (["--top", "-3"], "argument --top: expected a whole number >= 0, got '-3'"),
+    ],
+)
+def test_usage_errors_exit_2(inputs, cli, bad, expected):
+    r = cli("kernels", inputs / "base.npy", "-o", "o", *bad)
+    assert r.code == 2 and r.err.startswith(f"hftree: error: {expected}") and r.err.count("\n") == 1
