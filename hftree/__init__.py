@@ -74,7 +74,42 @@ _LAZY: dict[str, str] = {
     "tree_html": "hftree.viz.tree",
 }
 
-__all__ = ["__version__", *sorted(_LAZY)]
+__all__ = [
+    "ConvergenceError",
+    "DataQualityWarning",
+    "HftreeError",
+    "InputFormatError",
+    "LineageGraph",
+    "ModelNotFoundError",
+    "NotFittedError",
+    "ParameterError",
+    "Snapshot",
+    "SnapshotError",
+    "UsageError",
+    "__version__",
+    "ancestors",
+    "children",
+    "datasets",
+    "descendants",
+    "ecosystem_stats",
+    "family_members",
+    "family_stats",
+    "generations",
+    "import_sources",
+    "license_class",
+    "load_snapshot",
+    "parents",
+    "roots",
+    "roots_of",
+    "subgraph",
+    "subtree",
+    "to_igraph",
+    "to_networkx",
+    "tree_html",
+]
+
+
+assert set(__all__) == {"__version__", *_LAZY}  # one list for readers and tools, one map for loading
 
 
 def __getattr__(name: str) -> Any:
