@@ -445,7 +445,8 @@ class LineageGraph:
         (``None`` for external nodes and missing values)."""
         vals: np.ndarray = self.models[name].astype(object).to_numpy()
         if len(vals):
-            vals = np.where(pd.isna(vals), None, vals)
+            vals = vals.copy()
+            vals[np.asarray(pd.isna(vals), dtype=bool)] = None
         n_ext = self.n_nodes - len(vals)
         return np.concatenate([vals, np.full(n_ext, None, dtype=object)]) if n_ext else vals
 
