@@ -12,9 +12,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from hftree._checks import whole_number
 from hftree._random import DEFAULT_RANDOM_STATE, RandomState, check_random_state
 from hftree._results import Result
-from hftree.adoption._checks import whole_number
 from hftree.adoption.baselines import (
     DampedTrend,
     LastValue,

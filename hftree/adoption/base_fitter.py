@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from hftree._checks import fraction, whole_number
 from hftree._random import DEFAULT_RANDOM_STATE, RandomState, check_random_state
 from hftree.adoption._bins import _unit_name, series_arrays
-from hftree.adoption._checks import fraction, whole_number
 from hftree.adoption.curve import _draw_params, wsb_curve
 from hftree.adoption.diagnostics import _Batch, _diagnose, _empty_batch, _validate_counts
 from hftree.adoption.family_fits import FamilyFits

@@ -23,8 +23,8 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
+from hftree._checks import fraction, whole_number
 from hftree.adoption._bins import _unit_name, series_arrays
-from hftree.adoption._checks import fraction, whole_number
 from hftree.adoption.curve import wsb_curve
 from hftree.adoption.family_fits import FamilyFits
 from hftree.adoption.paper_fitter import PaperWSBFitter

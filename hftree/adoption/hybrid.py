@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hftree._checks import fraction, whole_number
 from hftree.adoption._bins import series_arrays
-from hftree.adoption._checks import fraction, whole_number
 from hftree.adoption.baselines import _Forecaster, _last_observed, _observed, truncate
 from hftree.adoption.curve import wsb_curve
 from hftree.adoption.family_fits import FamilyFits

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from hftree._checks import whole_number
 from hftree.adoption._bins import BIN_UNITS, Bins, _bin_edges, _check_bins, _padded, series_arrays
-from hftree.adoption._checks import whole_number
 from hftree.adoption.paper_files import read_download_csv, read_finetune_csv, read_paper_fits
 from hftree.errors import DataQualityWarning, InputFormatError, ModelNotFoundError, ParameterError
 from hftree.schema import RelationFilter, check_relations

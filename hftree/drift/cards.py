@@ -26,11 +26,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hftree._checks import whole_number
 from hftree._random import DEFAULT_RANDOM_STATE, RandomState
 from hftree._results import Result
 from hftree.lineage.graph import LineageGraph
 from hftree.schema import RELATIONS, RelationFilter
-from hftree.traits._util import check_count, unique_inverse
+from hftree.traits._util import unique_inverse
 from hftree.traits.kinship import DEFAULT_RELATIONS, KinshipStructure
 from hftree.traits.stats import bootstrap_ratio, seed_sequence, spawn_rng
 from hftree.traits.tables import align_models
@@ -141,7 +142,7 @@ def card_drift(data: Any, graph: LineageGraph | None = None, *, relation: Relati
     [['card_length', 900.0, 450.0, -450.0], ['templated', 0.0, 1.0, 1.0],
      ['languages', 2.0, 1.0, -1.0], ['declares_languages', 1.0, 0.5, -0.5]]
     """
-    check_count("n_boot", n_boot, 0)
+    whole_number("n_boot", n_boot, 0)
     models, G, node_of_row = align_models(data, graph)
     s = KinshipStructure(G, relation)
     seed = seed_sequence(random_state)

@@ -17,11 +17,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from hftree._checks import whole_number
 from hftree._random import DEFAULT_RANDOM_STATE, RandomState
 from hftree._results import Result
 from hftree.lineage.graph import LineageGraph
 from hftree.schema import RELATIONS, RelationFilter
-from hftree.traits._util import check_count, unique_inverse
+from hftree.traits._util import unique_inverse
 from hftree.traits.encode import encode_trait
 from hftree.traits.kinship import KinshipStructure
 from hftree.traits.measures import DEFAULT_MEASURES, get_measure, pair_similarity
@@ -111,7 +112,7 @@ def mutation_rates(
     [['all', 6, 0.6666666666666666], ['finetune', 1, 0.0], ['adapter', 1, 0.0], ['quantized', 1, 1.0],
      ['merge', 2, 1.0], ['unknown', 1, 1.0]]
     """
-    check_count("n_boot", n_boot, 0)
+    whole_number("n_boot", n_boot, 0)
     models, G, node_of_row = align_models(data, graph)
     s = KinshipStructure(G, relation)
     seed = seed_sequence(random_state)

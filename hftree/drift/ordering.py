@@ -25,9 +25,9 @@ from typing import ClassVar, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from hftree._checks import whole_number
 from hftree._results import Result
 from hftree.errors import OrderingError, ParameterError
-from hftree.traits._util import check_count
 
 __all__ = ["METHODS", "OBJECTIVES", "Method", "Objective", "OrderingError", "TraitOrdering", "greedy_ordering",
            "linear_ordering", "ordering_score"]
@@ -229,7 +229,7 @@ def linear_ordering(W: np.ndarray, *, objective: Objective = "pairs", method: Me
         raise OrderingError(f"transition counts must be a square matrix, got shape {W.shape}")
     if method not in METHODS:
         raise ParameterError("method", f"one of {', '.join(METHODS)}", method)
-    check_count("max_exact", max_exact, 0)
+    whole_number("max_exact", max_exact, 0)
     K = len(W)
     P, T = _weights(W, objective)
     if K <= 1:

@@ -24,12 +24,13 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from hftree._checks import whole_number
 from hftree._results import Result
 from hftree.drift.ordering import Method, Objective, TraitOrdering, order_values
 from hftree.errors import TraitError
 from hftree.lineage.graph import LineageGraph
 from hftree.schema import RelationFilter
-from hftree.traits._util import check_count, unique_counts, unique_inverse
+from hftree.traits._util import unique_counts, unique_inverse
 from hftree.traits.encode import EncodedTrait, encode_trait
 from hftree.traits.kinship import DEFAULT_RELATIONS, KinshipStructure, _ragged_product
 from hftree.traits.registry import Trait, get_trait
@@ -86,7 +87,7 @@ class TransitionTable(Result):
     def top_values(self, top: int | None = None, exclude: tuple[str, ...] = DEFAULT_EXCLUDE) -> list[str]:
         """The ``top`` most common values (by appearances; all for ``None``), placeholders excluded."""
         vals = [v for v in self.appearances.index if str(v) not in exclude]
-        return vals if top is None else vals[: check_count("top", top, 1)]
+        return vals if top is None else vals[: whole_number("top", top, 1)]
 
     def matrix(self, values: list[str] | None = None) -> pd.DataFrame:
         """Transition counts as a square table (rows: parent value, columns: child value)."""

@@ -1,4 +1,4 @@
-"""Small helpers of traits and drift: sort-based uniques and the check of count arguments.
+"""Small helpers of traits and drift: sort-based uniques.
 
 ``numpy.unique`` of recent NumPy versions takes a hash-based path for plain calls
 that is several times slower than sorting on millions of integers; these helpers
@@ -7,26 +7,7 @@ always sort (stable), and return the pieces callers need.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-
-from hftree.errors import ParameterError
-
-
-def check_count(name: str, value: Any, minimum: int = 0) -> int:
-    """``value`` as an ``int`` if it is a whole number ``>= minimum``, else :class:`ParameterError`.
-
-    >>> check_count("n_boot", 200)
-    200
-    >>> check_count("top", -3, 1)
-    Traceback (most recent call last):
-    ...
-    hftree.errors.ParameterError: top: expected a whole number >= 1, got -3
-    """
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ParameterError(name, f"a whole number >= {minimum}", value)
-    return int(value)
 
 
 def unique_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

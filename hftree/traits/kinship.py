@@ -37,11 +37,12 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from hftree._checks import whole_number
 from hftree._random import DEFAULT_RANDOM_STATE, RandomState, check_random_state
 from hftree.errors import KinshipError, ParameterError
 from hftree.lineage.graph import LineageGraph
 from hftree.schema import RELATIONS, RelationFilter, check_relations
-from hftree.traits._util import check_count, unique_inverse
+from hftree.traits._util import unique_inverse
 
 __all__ = [
     "DEFAULT_RELATIONS",
@@ -466,8 +467,8 @@ def kinship_pairs(
         raise KinshipError(f"unknown kinship {kinship!r}; expected one of {', '.join(KINSHIPS)}")
     check_weighting(weighting)
     if samples is not None:
-        check_count("samples", samples, 1)
-    check_count("max_pairs", max_pairs, 0)
+        whole_number("samples", samples, 1)
+    whole_number("max_pairs", max_pairs, 0)
     s = KinshipStructure(G, relation)
     units = s.restrict(~G.external if valid is None else valid).units(kinship)
     if samples is None:

@@ -33,7 +33,8 @@ from hftree._results import Result
 from hftree.errors import KinshipError, ParameterError, TraitError
 from hftree.lineage.graph import LineageGraph
 from hftree.schema import RELATIONS, RelationFilter
-from hftree.traits._util import check_count, unique_counts, unique_inverse
+from hftree._checks import whole_number
+from hftree.traits._util import unique_counts, unique_inverse
 from hftree.traits.encode import EncodedTrait, encode_trait
 from hftree.traits.kinship import (
     DEFAULT_RELATIONS,
@@ -310,10 +311,10 @@ def inheritance(
     check_weighting(weighting)
     if ci not in CI_METHODS:
         raise ParameterError("ci", " or ".join(repr(c) for c in CI_METHODS), ci)
-    check_count("samples", samples, 1)
-    check_count("n_boot", n_boot, 0)
-    check_count("max_exact_pairs", max_exact_pairs, 0)
-    check_count("expensive_samples", expensive_samples, 1)
+    whole_number("samples", samples, 1)
+    whole_number("n_boot", n_boot, 0)
+    whole_number("max_exact_pairs", max_exact_pairs, 0)
+    whole_number("expensive_samples", expensive_samples, 1)
     ks = check_kinships(kinships)
     exact_set = set(KINSHIPS) if exact == "all" else set(check_kinships(exact))
     models, G, node_of_row = align_models(data, graph)

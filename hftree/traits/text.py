@@ -23,8 +23,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
+from hftree._checks import whole_number
 from hftree.errors import NotFittedError, ParameterError
-from hftree.traits._util import check_count
 
 __all__ = ["TextVectorizer", "levenshtein_distance", "levenshtein_similarity"]
 
@@ -73,8 +73,8 @@ class TextVectorizer:
         if weighting not in ("tfidf", "bow"):
             raise ParameterError("weighting", "'tfidf' or 'bow'", weighting)
         self.weighting = weighting
-        self.max_features = check_count("max_features", max_features, 1)
-        self.ngram_max = check_count("ngram_max", ngram_max, 1)
+        self.max_features = whole_number("max_features", max_features, 1)
+        self.ngram_max = whole_number("ngram_max", ngram_max, 1)
 
     def fit(self, docs: Iterable[str], sample_weight: Sequence[float] | np.ndarray | None = None) -> TextVectorizer:
         """Learn the vocabulary (and idf) from ``docs``, each counted ``sample_weight`` times."""

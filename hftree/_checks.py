@@ -1,4 +1,4 @@
-"""Argument checks shared by the adoption modules (one ``ParameterError`` wording each)."""
+"""Checks of count and fraction arguments, one ``ParameterError`` wording each, for every package."""
 
 from __future__ import annotations
 
