@@ -7,8 +7,10 @@ Generates a synthetic family of ``--n`` descendants (cached as Parquet under
 node budget (and, with ``--full``, with every model drawn), opens each page in
 headless Chromium (``/usr/bin/chromium`` driven by Playwright, every network
 request blocked and counted) and reports the median time from navigation to
-``document.body.dataset.drawn``. Also renders the real SmolLM2 family when
-``$HFTREE_SHARED_DATA`` (default ../shared/data) has it.
+``document.body.dataset.drawn`` (the first frame, graph labels included) and
+the number of labels drawn there. Also renders the real SmolLM2 and
+Llama-2-7b-chat-hf families when ``$HFTREE_SHARED_DATA`` (default ../shared/data)
+has them.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def synthetic_family(n: int, random_state: int, cache: Path) -> LineageGraph:
 def time_in_browser(path: Path, runs: int, chromium: str) -> dict:
     from playwright.sync_api import sync_playwright
 
-    walls, inpage, blocked = [], [], []
+    walls, inpage, blocked, labels = [], [], [], []
 
     def route(r):
         if r.request.url.startswith("file:"):
@@ -113,12 +115,14 @@ def time_in_browser(path: Path, runs: int, chromium: str) -> dict:
                 )
                 walls.append(time.perf_counter() - t0)
                 inpage.append(page.evaluate("performance.now()") / 1000)
+                labels.append(page.evaluate("window.__hftreeLabels().length"))
                 ctx.close()
     return {
         "drawn_s_median": statistics.median(walls),
         "drawn_s_runs": [round(w, 3) for w in walls],
         "page_clock_s_median": statistics.median(inpage),
         "requests_blocked": len(blocked),
+        "labels_drawn": labels[-1],
     }
 
 
@@ -164,6 +168,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(
             bench("smollm2", G, "HuggingFaceTB/SmolLM2-1.7B", args.runs, args.chromium, args.cache)
         )
+    hub = shared / "hub-families" / "models.jsonl.gz"
+    if hub.exists():
+        from hftree.ingest import import_sources
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            snap = import_sources([hub])
+        G = LineageGraph.from_snapshot(snap, warn=False)
+        rows.append(bench("llama2-7b-chat", G, "meta-llama/Llama-2-7b-chat-hf", args.runs, args.chromium, args.cache))
     G = synthetic_family(args.n, 0, args.cache)
     rows.append(bench(f"synthetic-{args.n}", G, "org/root", args.runs, args.chromium, args.cache))
     if args.full:

@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hftree.cli.info",
     "hftree.cli.families",
     "hftree.cli.tree",
+    "hftree.cli.family", "hftree.cli.subtree",
     "hftree.cli.inherit",
     "hftree.cli.drift",
     "hftree.cli.ecosystem",

@@ -40,19 +40,37 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="what makes a subtree worth keeping when folding: %(choices)s (default downloads)",
     )
     p.add_argument("--title", help="page title (default: the root id)")
+    p.add_argument(
+        "--family", action="store_true",
+        help="ROOT may be any model: draw the whole family of its (largest) root with ROOT focused",
+    )
     p.set_defaults(run=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    from hftree.lineage import LineageGraph
+    from hftree.cli.family import term
+    from hftree.lineage import LineageGraph, family_of
     from hftree.viz.tree import tree_html
 
     snap = load(args.snapshot)
     G = LineageGraph.from_snapshot(snap, warn=False)
+    root, focus = args.root, None
+    fam = family_of(G, args.root, relation=args.relation)
+    if fam.generation > 0:  # not a root: say which family it belongs to
+        big = max(zip(fam.root_sizes, fam.roots, strict=True))[1]
+        roots = ", ".join(term(r) for r in fam.roots)
+        if args.family:
+            root, focus = big, args.root
+            print(f"{term(args.root)} belongs to the family of {roots}; "
+                  f"drawing the family of {term(big)} with it focused")
+        else:
+            print(f"note: {term(args.root)} is not a root: it belongs to the family of {roots} "
+                  f"(--family draws that family with it focused); drawing its descendants")
     page = tree_html(
         G,
-        args.root,
+        root,
+        focus=focus,
         relation=args.relation,
         max_nodes=args.max_nodes,
         cards=snap.cards,
@@ -62,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     )
     page.save(args.output)
     print(
-        f"wrote {args.output}: {page.n_nodes:,} nodes, {page.n_edges:,} edges, {page.collapsed:,} folded "
+        f"wrote {term(args.output)}: {page.n_nodes:,} nodes, {page.n_edges:,} edges, {page.collapsed:,} folded "
         f"({len(page.html.encode()) / 1e6:.1f} MB)"
     )
     return 0

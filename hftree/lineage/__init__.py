@@ -1,6 +1,7 @@
 """The lineage graph (parent → child) and queries on it."""
 
-from hftree.lineage.export import to_igraph, to_networkx
+from hftree.lineage.export import family_tables, to_igraph, to_networkx, write_family
+from hftree.lineage.family import ModelFamily, family_of, format_path, path_to_root
 from hftree.lineage.graph import LineageGraph
 from hftree.lineage.membership import Membership, family_members
 from hftree.lineage.queries import (
@@ -18,16 +19,22 @@ from hftree.lineage.queries import (
 __all__ = [
     "LineageGraph",
     "Membership",
+    "ModelFamily",
     "ancestors",
     "children",
     "descendants",
     "family_members",
+    "family_of",
+    "family_tables",
+    "format_path",
     "generations",
     "parents",
+    "path_to_root",
     "roots",
     "roots_of",
     "subgraph",
     "subtree",
     "to_igraph",
     "to_networkx",
+    "write_family",
 ]

@@ -20,10 +20,11 @@ from hftree.lineage.queries import subtree
 
 __all__ = ["Family", "family_tree", "fold", "layout"]
 
-# layout (px): slot width, generation gap, row gap inside a block of leaves
-_DX, _GEN_GAP, _ROW_DY = 44, 170, 36
-# leaves of one parent beyond this many are laid out as a block of rows
-_WRAP = 12
+# layout (px): row height, gap between a node's column and its children's, room left of a label
+# for its node, px per character of a label; children columns are at least _WRAP rows tall and
+# a subtree's box about _ASPECT times as wide as tall
+_ROW, _GEN_GAP, _PAD, _CHAR = 24, 50, 18, 6.6
+_WRAP, _ASPECT = 8, 1.0
 
 
 @dataclass(frozen=True)
@@ -135,12 +136,13 @@ def _closure_sizes(e_par: np.ndarray, e_chi: np.ndarray, n: int, max_gen: int) -
 
 
 def fold(
-    fam: Family, max_nodes: int, keep_by: str
+    fam: Family, max_nodes: int, keep_by: str, must: int | None = None
 ) -> tuple[np.ndarray, dict[tuple[int, int], np.ndarray]]:
     """Kept local indices (BFS order) and, per (kept parent, relation), the folded local indices.
 
     Keeps the ``k`` most important models, with ``k`` the largest number (found by
-    bisection) for which ``k`` plus the summary nodes needed fit in ``max_nodes``.
+    bisection) for which ``k`` plus the summary nodes needed fit in ``max_nodes``;
+    ``must`` (a local index) and its drawn-tree ancestors rank first.
     """
     n = len(fam.nodes)
     if n <= max_nodes:
@@ -151,6 +153,14 @@ def fold(
         order = np.lexsort((fam.nodes, fam.gen, -fam.tree_desc, -fam.sub_dl))
     else:
         order = np.lexsort((fam.nodes, fam.gen, -fam.sub_dl, -fam.tree_desc))
+    if must is not None and must > 0:
+        chain = [int(must)]
+        while fam.tpar[chain[-1]] >= 0:
+            chain.append(int(fam.tpar[chain[-1]]))
+        first = np.array(chain[::-1], dtype=np.int64)  # ancestors first: still a tree at every k
+        order = np.concatenate([first, order[~np.isin(order, first)]])
+    else:
+        first = np.zeros(1, dtype=np.int64)
     by_gen = [np.flatnonzero(fam.gen == g) for g in range(1, fam.max_gen + 1)]
 
     def fold(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -168,7 +178,8 @@ def fold(
     def n_groups(key_par: np.ndarray, key_rel: np.ndarray) -> int:
         return len(np.unique(key_par * 8 + key_rel + 1))
 
-    lo, hi = 1, max_nodes
+    lo = len(first)  # the focused model's chain is kept even beyond the budget
+    hi = max(max_nodes, lo)
     while lo < hi:
         mid = (lo + hi + 1) // 2
         _, _, kp, kr = fold(mid)
@@ -194,95 +205,88 @@ def fold(
     return np.flatnonzero(keep), groups
 
 
-def layout(
-    fam: Family, kept: np.ndarray, groups: dict[tuple[int, int], np.ndarray]
-) -> tuple[dict[int, tuple[float, float]], list[tuple[float, float]]]:
-    """Layered tidy layout: x slots in depth-first order, y by generation.
+def label_width(text: str) -> float:
+    """Width in px of a drawn label at the page's label font (12 px system sans), estimated
+    generously from its characters (the page measures the real width before drawing).
 
-    Leaves under one parent beyond ``_WRAP`` are laid out as a block of rows,
-    and a generation's band is as tall as its tallest block. Returns the
-    position of each kept local index and of each summary node (in ``groups``
-    order)."""
-    children: dict[int, list[int]] = {}
+    >>> round(label_width("org/base"), 1), round(label_width("Org/MW"), 1)
+    (56.8, 50.5)
+    """
+    wide = sum(1 for c in text if c.isupper() or c in "mwMW@%")
+    return (len(text) + 0.35 * wide) * _CHAR + 4
+
+
+def layout(
+    fam: Family, kept: np.ndarray, groups: dict[tuple[int, int], np.ndarray], labels: list[str], sum_labels: list[str]
+) -> tuple[dict[int, tuple[float, float]], list[tuple[float, float]]]:
+    """Left-to-right layout of nested boxes whose columns are as wide as their labels.
+
+    Every drawn subtree is a box: the node's own column (as wide as its label)
+    and, right of it, its children's boxes packed into columns, filled top to
+    bottom, each column as wide as its widest box; the columns are about as
+    tall as the whole region is wide (``_ASPECT``), so a generation of 400
+    siblings becomes a block of columns rather than one very tall stack, and a
+    family of thousands stays roughly square. Leaves are one row (``_ROW`` px)
+    high; a node sits at the middle of its box. Boxes never overlap, so at 1:1
+    zoom every label has its own row and column and the page's level-of-detail
+    rule can draw all of them. Children are ordered by relation, then subtree
+    downloads; summary nodes come last. Returns the position of each kept local
+    index (``labels`` aligned to ``kept``) and of each summary node (``groups``
+    order, ``sum_labels``).
+    """
+    lw: dict[int, float] = {v: label_width(t) + _PAD for v, t in zip(kept.tolist(), labels, strict=True)}
+    for s, t in enumerate(sum_labels):
+        lw[-1 - s] = label_width(t) + _PAD
+    kids: dict[int, list[int]] = {}
     for v in kept.tolist():
         if v:
-            children.setdefault(int(fam.tpar[v]), []).append(v)
-    summary_of: dict[int, list[int]] = {}
+            kids.setdefault(int(fam.tpar[v]), []).append(v)
+    for p in kids:
+        kids[p].sort(key=lambda v: (fam.rel[v], -fam.sub_dl[v], int(fam.nodes[v])))
     for s, (p, _) in enumerate(groups):
-        summary_of.setdefault(p, []).append(-1 - s)  # summary nodes as negative keys
-    gen = fam.gen
-    # order children: subtrees first (by relation, then subtree downloads), then leaves, then summaries
-    layout_children: dict[int, tuple[list[int], list[int]]] = {}
-    for p in set(children) | set(summary_of):
-        kids = sorted(
-            children.get(p, []), key=lambda v: (fam.rel[v], -fam.sub_dl[v], int(fam.nodes[v]))
-        )
-        inner = [v for v in kids if v in children or v in summary_of]
-        leaves = [v for v in kids if not (v in children or v in summary_of)] + summary_of.get(p, [])
-        layout_children[p] = (inner, leaves)
+        kids.setdefault(p, []).append(-1 - s)  # summary nodes as negative keys, after the models
 
-    width: dict[int, int] = {}
-    block_rows: dict[int, int] = {}
-    block_cols: dict[int, int] = {}
-    for v in kept[::-1].tolist():  # reverse BFS: children before parents
-        if v not in layout_children:
-            width[v] = 1
+    size: dict[int, tuple[float, float]] = {}  # box (width, height) of each subtree
+    cols_of: dict[int, list[tuple[float, list[int]]]] = {}  # parent -> columns (width, boxes)
+    order = [-1 - s for s in range(len(groups))] + kept[::-1].tolist()  # children before parents
+    for v in order:
+        ks = kids.get(v)
+        if not ks:
+            size[v] = (lw[v], float(_ROW))
             continue
-        inner, leaves = layout_children[v]
-        if len(leaves) > _WRAP:
-            cols = max(_WRAP, int(np.ceil(np.sqrt(1.5 * len(leaves)))))
-            block_cols[v] = cols
-            block_rows[v] = int(np.ceil(len(leaves) / cols))
-            lw = cols
-        else:
-            lw = len(leaves)
-        width[v] = max(1, sum(width[c] for c in inner) + lw)
-
-    # generation bands: a block of leaves under a generation-g parent sits in band g + 1; the gap
-    # between bands grows with the tree's width so that the whole tree fits a screen's proportions
-    band = np.ones(fam.max_gen + 2, dtype=np.int64)
-    for v, rows in block_rows.items():
-        band[gen[v] + 1] = max(band[gen[v] + 1], rows)
-    rows_h = (band[:-1] - 1) * _ROW_DY
-    gap = float(_GEN_GAP)
-    if fam.max_gen:
-        gap = float(
-            np.clip(
-                (0.45 * width[0] * _DX - rows_h[: fam.max_gen].sum()) / fam.max_gen,
-                _GEN_GAP,
-                40 * _GEN_GAP,
-            )
-        )
-    y_of_gen = np.concatenate([[0.0], np.cumsum(rows_h + gap)])
+        area = sum(size[c][0] * size[c][1] for c in ks)
+        col_h = max(max(size[c][1] for c in ks), float(np.sqrt(area / _ASPECT)), _WRAP * _ROW)
+        cols: list[tuple[float, list[int]]] = []
+        cur: list[int] = []
+        h = w = 0.0
+        for c in ks:
+            if cur and h + size[c][1] > col_h:
+                cols.append((w, cur))
+                cur, h, w = [], 0.0, 0.0
+            cur.append(c)
+            h += size[c][1]
+            w = max(w, size[c][0])
+        cols.append((w, cur))
+        cols_of[v] = cols
+        region_h = max(sum(size[c][1] for c in col) for _, col in cols)
+        size[v] = (lw[v] + _GEN_GAP + sum(w for w, _ in cols), max(float(_ROW), region_h))
 
     pos: dict[int, tuple[float, float]] = {}
     spos: list[tuple[float, float]] = [(0.0, 0.0)] * len(groups)
-    stack = [(0, 0.0)]
+    stack = [(0, 0.0, 0.0)]
     while stack:
-        v, start = stack.pop()
-        pos[v] = ((start + width[v] / 2) * _DX, float(y_of_gen[gen[v]]))
-        if v not in layout_children:
-            continue
-        inner, leaves = layout_children[v]
-        # subtrees split around the block of leaves, which sits under the parent
-        cum = np.cumsum([0] + [width[c] for c in inner])
-        half = int(np.argmin(np.abs(2 * cum - cum[-1])))  # equal widths left and right
-        x = start
-        for c in inner[:half]:
-            stack.append((c, x))
-            x += width[c]
-        cols = block_cols.get(v, max(len(leaves), 1))
-        lw = min(cols, len(leaves))
-        y0 = float(y_of_gen[gen[v] + 1])
-        for i, c in enumerate(leaves):
-            xy = ((x + i % cols + 0.5) * _DX, y0 + (i // cols) * _ROW_DY)
-            if c >= 0:
-                pos[c] = xy
-            else:
-                spos[-1 - c] = xy
-        x += lw
-        for c in inner[half:]:
-            stack.append((c, x))
-            x += width[c]
+        v, x0, y0 = stack.pop()
+        _, h = size[v]
+        y = y0 + np.floor((h / _ROW - 1) / 2) * _ROW  # the middle row of its box
+        if v >= 0:
+            pos[v] = (x0, float(y))
+        else:
+            spos[-1 - v] = (x0, float(y))
+        x = x0 + lw[v] + _GEN_GAP
+        for w, col in cols_of.get(v, []):
+            yy = y0
+            for c in col:
+                stack.append((c, x, yy))
+                yy += size[c][1]
+            x += w
     return pos, spos
-

@@ -136,15 +136,23 @@ def tree_html(
     color_by: ColorBy = "relation",
     keep_by: KeepBy = "downloads",
     cards: pd.DataFrame | Mapping[str, str] | None = None,
+    focus: str | None = None,
 ) -> TreeHTML:
     """Render the family of ``root`` as an interactive, self-contained HTML page.
 
-    The page has a legend (node colours, edge styles, shapes), tooltips (id,
-    relation, licence, task, author, created, downloads, likes, descendants), a
-    side panel with a link to the model's Hub page (also on double-click), a
-    search box that focuses a model, a colour switch (relation / licence / task
-    / author) and depth and relation filters. Node size grows with
-    log downloads; edge colour and dash pattern show the relation.
+    The page has an outline view beside the graph (the family as a collapsible
+    list of full ids, children grouped by relation with counts as on a Hub model
+    page, sortable by downloads, descendants, date or name; each row focuses its
+    model in the graph and links to its Hub page), a legend (node colours, edge
+    styles, shapes), tooltips (id, relation, licence, task, author, created,
+    downloads, likes, descendants), a side panel linking the model's parents and
+    children and its Hub page (also on double-click) with a "path to root"
+    button, a search box that focuses and labels a model in both views, a colour
+    switch (relation / licence / task / author), depth and relation filters and
+    PNG / SVG export of the current view. Graph labels are full ids, drawn by a
+    level-of-detail rule: only where they fit at the current zoom, most
+    important first, so no two overlap. Node size grows with log downloads;
+    edge colour and dash pattern show the relation.
 
     Parameters
     ----------
@@ -177,6 +185,9 @@ def tree_html(
         Model cards (e.g. ``snapshot.cards``): the side panel shows the start
         of each drawn model's card (front matter removed, at most 280
         characters), as text.
+    focus : str, optional
+        A model of the family to select when the page opens (its path to the
+        root highlighted, the view centred on it); it is never folded.
 
     Returns
     -------
@@ -187,7 +198,8 @@ def tree_html(
     ModelNotFoundError
         ``root`` is not in the graph.
     ParameterError
-        Bad ``relation``, ``color_by``, ``keep_by``, ``max_nodes`` or ``cards``.
+        Bad ``relation``, ``color_by``, ``keep_by``, ``max_nodes``, ``cards``, or a
+        ``focus`` outside the family.
 
     Notes
     -----
@@ -195,7 +207,9 @@ def tree_html(
     parents in the family (a merge) hangs in the drawn tree under its most
     downloaded parent at the previous generation; its other parent edges are
     drawn too. "descendants" counts every model reachable from a model inside
-    the family, each once.
+    the family, each once. Folded models travel with the page (id, relation,
+    downloads, ...), so a summary node expands in place (click it, or its
+    "expand" button), and search and the outline reach every model.
 
     Examples
     --------
@@ -215,8 +229,17 @@ def tree_html(
         raise ParameterError("max_nodes", "a whole number >= 1 (the nodes drawn)", max_nodes)
     snippets = _card_snippets(cards)
     fam = family_tree(G, root, relation)
-    kept, groups = fold(fam, int(max_nodes), keep_by)
-    data = _page_data(fam, kept, groups, color_by, snippets)
+    must = None
+    if focus is not None:
+        fid = fam.graph.index.get_indexer([str(focus)])[0] if str(focus) in fam.graph else -1
+        hit = np.flatnonzero(fam.nodes == fid) if fid >= 0 else np.empty(0, dtype=np.int64)
+        if not len(hit):
+            raise ParameterError("focus", f"a model of the family of {root!r}", focus)
+        must = int(hit[0])
+    kept, groups = fold(fam, int(max_nodes), keep_by, must)
+    data = _page_data(G, fam, kept, groups, color_by, snippets)
+    data["focus"] = int(np.flatnonzero(kept == must)[0]) if must is not None else -1
+    outer = _roots_note(G, str(root), relation)
     n_models = len(fam.nodes)
     n_collapsed = n_models - len(kept)
     budget_note = (
@@ -231,7 +254,7 @@ def tree_html(
         title=html.escape(title or root),
         heading=html.escape(title or f"Family of {root}"),
         summary=html.escape(
-            f"{n_models:,} models ({n_models - 1:,} descendants), {fam.max_gen} generations; {budget_note}"
+            f"{n_models:,} models ({n_models - 1:,} descendants), {fam.max_gen} generations; {budget_note}{outer}"
         ),
         css=template("hftree.viz", "tree.css"),
         vis_js=vis_network_js(),
@@ -250,6 +273,17 @@ def tree_html(
     n_nodes = len(data["ids"]) + len(data["sum"]["parent"])
     n_edges = len(data["ef"])
     return TreeHTML(page, str(root), n_nodes, n_edges, n_collapsed, n_models, len(groups))
+
+
+def _roots_note(G: LineageGraph, root: str, relation: Rel) -> str:
+    """"; <root> is not a root: it belongs to the family of ..." when ``root`` has parents."""
+    from hftree.lineage.queries import roots_of
+
+    r = roots_of(G, root, relation=relation)
+    if r == [root]:
+        return ""
+    shown = ", ".join(r[:3]) + (f" and {len(r) - 3:,} more" if len(r) > 3 else "")
+    return f"; {root} is not a root: drawn are its descendants; it belongs to the family of {shown}"
 
 
 # --------------------------------------------------------------------------- page data
@@ -299,6 +333,7 @@ def _snippet(text: object) -> str:
 
 
 def _page_data(
+    G_all: LineageGraph,
     fam: Family,
     kept: np.ndarray,
     groups: dict[tuple[int, int], np.ndarray],
@@ -307,8 +342,9 @@ def _page_data(
 ) -> dict[str, Any]:
     """Everything the page draws, as JSON-ready lists aligned to the kept models."""
     G = fam.graph
-    pos, spos = layout(fam, kept, groups)
     ids = G.ids[fam.nodes].astype(str)
+    sum_labels = [f"+{len(m):,} {RELATIONS[r]}" for (_, r), m in groups.items()]
+    pos, spos = layout(fam, kept, groups, ids[kept].tolist(), sum_labels)
     node_times = G.node_times("created_at")[fam.nodes]
     days = np.where(node_times == np.iinfo(np.int64).min, -1, node_times // 86_400_000)
     likes_col = (
@@ -367,7 +403,7 @@ def _page_data(
         summ["parent"].append(new[p])
         summ["rel"].append(r)
         summ["count"].append(len(members))
-        summ["label"].append(f"+{len(members):,} {RELATIONS[r]}")
+        summ["label"].append(sum_labels[s])
         summ["by_rel"].append(np.bincount(fam.rel[members], minlength=len(RELATIONS)).tolist())
         summ["top"].append(str(ids[members[0]]))
         summ["dl"].append(int(fam.dl[members].sum()))
@@ -379,6 +415,21 @@ def _page_data(
         et.append(n_kept + s)
         er.append(r)
     kept_ids = ids[kept].tolist()
+    # folded models travel with the page: a summary node expands in place, search and outline reach them
+    fold_local = np.array([i for m in groups.values() for i in m.tolist()], dtype=np.int64)
+    fpos = {v: j for j, v in enumerate(fold_local.tolist())}
+    fold_par = [new[p] if p in new else -1 - fpos[p] for p in fam.tpar[fold_local].tolist()]
+    fold = {
+        "par": fold_par,
+        "rel": fam.rel[fold_local].tolist(),
+        "gen": fam.gen[fold_local].tolist(),
+        "dl": fam.dl[fold_local].astype(np.int64).tolist(),
+        "likes": likes[fold_local].tolist(),
+        "days": days[fold_local].tolist(),
+        "desc": fam.desc[fold_local].tolist(),
+        "ext": G.external[fam.nodes[fold_local]].astype(int).tolist(),
+        "code": {name: c[fold_local].tolist() for name, c in codes.items()},
+    }
     tags: list[list[str]] = []
     if "tags" in G.models:
         col = G.node_column("tags")[fam.nodes[kept]]
@@ -403,6 +454,7 @@ def _page_data(
         "likes": likes[kept].tolist(),
         "days": days[kept].tolist(),
         "desc": fam.desc[kept].tolist(),
+        "sdl": fam.sub_dl[kept].astype(np.int64).tolist(),
         "ext": G.external[fam.nodes[kept]].astype(int).tolist(),
         "code": {name: c[kept].tolist() for name, c in codes.items()},
         "cats": cats,
@@ -413,6 +465,30 @@ def _page_data(
         "sum": summ,
         "fold_ids": fold_ids,
         "fold_grp": fold_grp,
+        "fold": fold,
+        "outp": _outside_parents(G_all, ids, kept, fam),
+        "focus": -1,
     }
+
+
+def _outside_parents(G: LineageGraph, ids: np.ndarray, kept: np.ndarray, fam: Family) -> dict[str, list]:
+    """Parents of kept models that are not in the drawn family (a merge with another family),
+    with the roots those parents descend from: ``{kept index: [[parent, relation, [roots]], ...]}``."""
+    from hftree.lineage.queries import roots_of
+
+    node_of = G.index.get_indexer(ids[kept])
+    _, inn, _ = G.view(None)
+    src, par, eid = inn.gather(node_of.astype(np.int64))
+    inside = np.zeros(G.n_nodes, dtype=bool)
+    inside[G.index.get_indexer(ids)] = True
+    out = ~inside[par]
+    src, par, eid = src[out], par[out], eid[out]
+    roots: dict[int, list[str]] = {}
+    for p in np.unique(par)[:200].tolist():  # the roots of at most 200 outside parents
+        roots[p] = roots_of(G, str(G.ids[p]))[:5]
+    res: dict[str, list] = {}
+    for k, p, e in zip(src.tolist(), par.tolist(), eid.tolist(), strict=True):
+        res.setdefault(str(k), []).append([str(G.ids[p]), RELATIONS[G.relation[e]], roots.get(p, [])])
+    return res
 
 

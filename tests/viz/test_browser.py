@@ -34,6 +34,21 @@ FLAGS = [
     "--disable-dev-shm-usage",
 ]
 SMOL_ROOT = "HuggingFaceTB/SmolLM2-1.7B"
+LLAMA_ROOT = "meta-llama/Llama-2-7b-chat-hf"
+# every text drawn on a canvas, in CSS px of the page, while window.__fills is an array
+RECORD_FILLS = """
+(() => {
+  const orig = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (text, x, y, ...rest) {
+    if (Array.isArray(window.__fills)) {
+      const m = this.getTransform(), r = this.canvas.getBoundingClientRect(), k = this.canvas.width / (r.width || 1);
+      window.__fills.push({frame: window.__hftreeFrame, text: String(text),
+        x: r.left + (m.a * x + m.c * y + m.e) / k, y: r.top + (m.b * x + m.d * y + m.f) / k});
+    }
+    return orig.call(this, text, x, y, ...rest);
+  };
+})();
+"""
 
 
 def _unavailable(why: str) -> None:
@@ -68,6 +83,7 @@ def browser_context(tmp_path_factory):
             viewport={"width": 1400, "height": 900},
         )
         ctx.route("**/*", route)
+        ctx.add_init_script(RECORD_FILLS)
         ctx.blocked = blocked
         yield ctx
         ctx.close()
@@ -309,9 +325,10 @@ def test_50k_family_page_is_small_and_draws(page, tmp_path):
     # a folded model is still found: the search focuses its summary node
     folded = page.js("hftree.data.fold_ids[0]")
     hit = page.js(f"hftree.find({folded!r})")
-    assert hit >= page.js("hftree.data.ids.length") and "is folded into" in page.page.inner_text(
+    assert hit >= page.js("hftree.data.ids.length") and "was folded into" in page.page.inner_text(
         "#msg"
     )
+    assert page.js("hftree.network.getSelectedNodes()") == [hit]  # expanded in place: drawn, selected
     page.page.screenshot(path=str(tmp_path / "family-50k.png"))
     print(
         f"\n50k family: {size / 1e6:.2f} MB, {tree.n_nodes:,} nodes drawn, drawn after {seconds:.2f} s"
@@ -399,4 +416,185 @@ def test_report_with_untrusted_text_does_not_run(page, tmp_path):
     assert "<script>document.body.dataset.pwned=3" in inner.inner_text("#side")
     assert inner.evaluate("document.body.dataset.pwned") is None
     assert inner.evaluate("document.querySelectorAll('img, iframe').length") == 0
+    page.assert_clean()
+
+
+# --------------------------------------------------------------------------- readable trees
+def _drawn_labels(page) -> list[dict]:
+    """The labels the page reports, checked against the texts really drawn on the canvas in one frame."""
+    page.js("window.__fills = []; hftree.network.redraw()")
+    page.page.wait_for_function("window.__fills.length > 0 || window.__hftreeLabels().length === 0")
+    page.page.wait_for_timeout(50)
+    fills, labels = page.js(
+        "(() => { const f = window.__fills.filter(x => x.frame === window.__hftreeFrame); window.__fills = null;"
+        " return [f, window.__hftreeLabels()]; })()"
+    )  # the last frame's texts and the boxes of that frame
+    # the boxes are the labels actually drawn: same texts, each drawn inside its box
+    assert sorted(f["text"] for f in fills) == sorted(b["text"] for b in labels)
+    boxes = {}
+    for b in labels:
+        boxes.setdefault(b["text"], []).append(b)
+    for f in fills:
+        assert any(
+            b["x"] - 0.5 <= f["x"] <= b["x"] + b["w"] and b["y"] - 0.5 <= f["y"] <= b["y"] + b["h"] + 0.5
+            for b in boxes[f["text"]]
+        ), f
+    return labels
+
+
+def _overlaps(labels: list[dict]) -> int:
+    n = 0
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            apart_x = a["x"] >= b["x"] + b["w"] or b["x"] >= a["x"] + a["w"]
+            apart_y = a["y"] >= b["y"] + b["h"] or b["y"] >= a["y"] + a["h"]
+            n += not (apart_x or apart_y)
+    return n
+
+
+def _check_zoom_levels(page, tmp_path: Path, name: str) -> dict[str, int]:
+    """At the initial view and at 2x and 4x zoom: labels are drawn, full ids, no two overlap."""
+    counts = {}
+    s0 = page.js("hftree.network.getScale()")
+    for zoom in (1, 2, 4):
+        page.js(f"hftree.network.moveTo({{scale: {s0 * zoom}, animation: false}})")
+        labels = _drawn_labels(page)
+        assert labels and _overlaps(labels) == 0, (zoom, _overlaps(labels))
+        ids = set(page.js("hftree.data.ids.concat(hftree.data.fold_ids)"))
+        assert all(b["id"] in ids and b["text"] == b["id"] for b in labels if b["id"] is not None)
+        counts[f"{zoom}x"] = len(labels)
+        page.page.screenshot(path=str(tmp_path / f"{name}-zoom{zoom}.png"))
+    page.js("hftree.fitView()")
+    return counts
+
+
+def _check_search_both_views(page, target: str, tmp_path: Path, name: str) -> None:
+    page.page.fill("#q", target)
+    page.page.press("#q", "Enter")
+    node = page.js("hftree.network.getSelectedNodes()[0]")
+    labels = _drawn_labels(page)
+    assert target in [b["id"] for b in labels] and _overlaps(labels) == 0  # labelled in the graph
+    row = page.page.locator("#otree .orow.sel")
+    assert row.count() == 1 and row.locator(".oid").inner_text() == target  # and in the outline
+    assert int(row.get_attribute("data-v")) == node
+    box, pane = row.bounding_box(), page.page.locator("#otree").bounding_box()
+    assert pane["y"] <= box["y"] and box["y"] + box["height"] <= pane["y"] + pane["height"]  # scrolled to
+    page.page.screenshot(path=str(tmp_path / f"{name}-search.png"))
+
+
+@pytest.fixture(scope="module")
+def hubfam(shared):
+    import warnings
+
+    from hftree.ingest import import_sources
+
+    d = shared / "hub-families"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        snap = import_sources([d / "models.jsonl.gz"], cards=[d / "cards.jsonl.gz"])
+    return snap, LineageGraph.from_snapshot(snap, warn=False)
+
+
+def test_llama2_family_is_readable(hubfam, page, tmp_path):
+    snap, G = hubfam
+    family = {LLAMA_ROOT, *descendants(G, LLAMA_ROOT)}
+    assert len(family) == 455
+    path = tree_html(G, LLAMA_ROOT, cards=snap.cards).save(tmp_path / "llama2.html")
+    seconds = page.open(path)
+    # the outline: the root's 427 children grouped by relation with counts, every id as text
+    heads = page.page.locator("#otree .gh").all_inner_texts()
+    assert any(h.endswith("Finetunes 426") for h in heads) and any(h.endswith("Merges 1") for h in heads)
+    page.page.click("#oexp")
+    text = page.page.inner_text("#otree")
+    assert all(m in text for m in family)
+    assert page.js("document.querySelectorAll('#otree .orow').length") == 455
+    page.page.screenshot(path=str(tmp_path / "llama2-outline.png"))
+    # sorting by name orders the root's finetunes alphabetically
+    page.page.select_option("#osort", "name")
+    first = page.js(
+        "Array.from(document.querySelectorAll('#otree .grows')[0].children)"
+        ".map(n => n.querySelector('.oid').textContent)"
+    )
+    assert first == sorted(first, key=str.lower) and len(first) == 426
+    page.page.click("#ocol")
+    counts = _check_zoom_levels(page, tmp_path, "llama2")
+    gen = generations(G)
+    leaf = sorted(m for m in family if gen[m] == 2)[0]
+    _check_search_both_views(page, leaf, tmp_path, "llama2")
+    # the side panel links the parent; "path to root" highlights the ancestry
+    parent = page.js("hftree.data.ids[hftree.data.par[hftree.network.getSelectedNodes()[0]]]")
+    assert parent in page.page.inner_text("#side")
+    page.page.click("#path")
+    sel = page.js("hftree.network.getSelection()")
+    assert sorted(page.js(f"{sel['nodes']}.map(v => hftree.data.ids[v])")) == sorted([LLAMA_ROOT, parent, leaf])
+    assert len(sel["edges"]) == 2 and "path to root" in page.page.inner_text("#side")
+    page.page.locator("#side a[data-v]").first.click()  # a link of the side panel selects that model
+    assert page.js("hftree.network.getSelectedNodes()").__len__() == 1
+    print(f"\nLlama-2-7b-chat-hf: 455 models, drawn after {seconds:.2f} s, labels {counts}")
+    page.assert_clean()
+
+
+def test_smollm2_outline_labels_and_draw_time(smol, page, tmp_path):
+    path = tree_html(smol, SMOL_ROOT).save(tmp_path / "smol.html")
+    seconds = page.open(path)
+    assert seconds <= 5
+    page.page.click("#oexp")
+    family = {SMOL_ROOT, *descendants(smol, SMOL_ROOT)}
+    text = page.page.inner_text("#otree")
+    assert len(family) == 1042 and all(m in text for m in family)
+    page.page.click("#ocol")
+    counts = _check_zoom_levels(page, tmp_path, "smollm2")
+    _check_search_both_views(page, "HuggingFaceTB/SmolLM2-1.7B-Instruct", tmp_path, "smollm2")
+    print(f"\nSmolLM2: 1,042 models, drawn after {seconds:.2f} s, labels {counts}")
+    page.assert_clean()
+
+
+def test_50k_family_labels_expand_in_place_and_export(page, tmp_path):
+    import base64
+    import xml.etree.ElementTree as ET
+
+    G = synthetic_family(50_000)
+    tree = tree_html(G, "org/root")
+    seconds = page.open(tree.save(tmp_path / "family-50k.html"), timeout=120)
+    assert seconds <= 5
+    counts = _check_zoom_levels(page, tmp_path, "50k")
+    # a folded model is found: its summary nodes expand in place until it is drawn, labelled, in the outline
+    folded = page.js("hftree.data.fold_ids[1000]")
+    n_before = page.js("hftree.nodes.length")
+    _check_search_both_views(page, folded, tmp_path, "50k")
+    assert "was folded into" in page.page.inner_text("#msg") and page.js("hftree.nodes.length") > n_before
+    # clicking a summary node expands it in place: its models are drawn
+    s = page.js("hftree.nodes.getIds().find(v => hftree.nodes.get(v).shape === 'square')")
+    n = page.js("hftree.nodes.length")
+    tops = page.js(f"hftree.expand({s})")
+    assert tops and page.js("hftree.nodes.length") >= n - 1 + len(tops) and page.js(f"hftree.nodes.get({s})") is None
+    # export of the current view: PNG (the canvas, labels included) and SVG (nodes, edges, the drawn labels)
+    png = page.js("hftree.exportPNG()")
+    raw = base64.b64decode(png.split(",", 1)[1])
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n" and len(raw) > 5000
+    svg = ET.fromstring(page.js("hftree.exportSVG()"))
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = [t.text for t in svg.iter(f"{ns}text")]
+    assert sorted(texts) == sorted(b["text"] for b in page.js("window.__hftreeLabels()"))
+    assert len(list(svg.iter(f"{ns}circle"))) > 10 and len(list(svg.iter(f"{ns}line"))) > 10
+    with page.page.expect_download() as dl:
+        page.page.click("#svg")
+    assert dl.value.suggested_filename == "org_root.svg"
+    with page.page.expect_download() as dl:
+        page.page.click("#png")
+    assert dl.value.suggested_filename == "org_root.png"
+    print(f"\n50k family: drawn after {seconds:.2f} s, labels {counts}")
+    page.assert_clean()
+
+
+def test_focus_highlights_the_path_of_a_merge(page, tmp_path):
+    from hftree.datasets import toy_graph
+
+    path = tree_html(toy_graph(), "org/base", focus="org/merge").save(tmp_path / "focus.html")
+    page.open(path)
+    sel = page.js("hftree.network.getSelection()")
+    assert sorted(page.js(f"{sel['nodes']}.map(v => hftree.data.ids[v])")) == ["org/base", "org/base-ft", "org/merge"]
+    side = page.page.inner_text("#side")
+    assert "roots outside this family" in side and "other/base2" in side  # the merge's other root
+    assert "org/merge" in [b["id"] for b in _drawn_labels(page)]
     page.assert_clean()

@@ -122,17 +122,40 @@ def test_page_data_matches_the_graph():
     assert lic["names"][d["code"]["license"][0]] == "llama3"
 
 
-def test_layout_is_layered_by_generation():
+def test_layout_runs_left_to_right():
     rng = np.random.default_rng(1)
     parents = [0] * 30 + [int(rng.integers(0, 30)) + 1 for _ in range(200)]
     G = _tree(parents, ["adapter"] * len(parents))
     d = _page_data(tree_html(G, "u/m0").html)
-    gen, y = np.array(d["gen"]), np.array(d["y"])
-    # each generation occupies its own horizontal band, below the previous one
-    for g in range(1, gen.max() + 1):
-        assert y[gen == g].min() > y[gen == g - 1].max()
+    x, y, par = np.array(d["x"]), np.array(d["y"]), np.array(d["par"])
+    # left to right: every model right of the model it hangs under, on a grid of rows
+    assert (x[1:] > x[par[1:]]).all()
+    assert (np.asarray(y) % 24 == 0).all()
     # no two nodes share a position
     assert len({(a, b) for a, b in zip(d["x"], d["y"], strict=True)}) == len(d["x"])
+
+
+def test_layout_gives_every_label_its_own_row_and_column():
+    """At 1:1 zoom the estimated label boxes (right of each node) never overlap: wide generations
+    become blocks of columns as wide as their labels, not a grid of overlapping names."""
+    from hftree.viz._tree_layout import _PAD, _ROW, label_width
+
+    n = 427
+    ids = ["org/root"] + [f"user{i % 37}/gemma-7b-sft-{'x' * (i % 23)}{i}" for i in range(n)]
+    models = pd.DataFrame({"id": ids, "downloads": range(n + 1)})
+    edges = pd.DataFrame({"parent": ["org/root"] * 400 + [ids[1]] * 27, "child": ids[1:], "relation": ["finetune"] * n})
+    d = _page_data(tree_html(LineageGraph.from_tables(models, edges), "org/root").html)
+    x, y = np.array(d["x"]), np.array(d["y"])
+    w = np.array([label_width(m) for m in d["ids"]])
+    left, right = x + _PAD / 2, x + _PAD / 2 + w
+    same_row = np.abs(y[:, None] - y[None, :]) < _ROW * 0.9
+    apart = (right[:, None] <= left[None, :] + 1e-6) | (right[None, :] <= left[:, None] + 1e-6)
+    np.fill_diagonal(same_row, False)
+    assert not (same_row & ~apart).any()
+    # the block of 399 leaves is about as wide as it is tall (not one 8,000 px column)
+    leaves = np.array(d["gen"]) == 1
+    span_x, span_y = np.ptp(x[leaves]), np.ptp(y[leaves])
+    assert 0.3 < span_x / span_y < 5
 
 
 @pytest.mark.parametrize("color_by", COLOR_BY)
@@ -338,3 +361,24 @@ def test_tags_and_card_snippets_reach_the_side_panel_data():
     assert _page_data(tree_html(G, "org/base", cards={"me/ft": "hi"}).html)["card"] == ["", "hi"]
     with pytest.raises(ParameterError, match="cards: expected a table with columns 'id' and 'card', got \\['id'\\]"):
         tree_html(G, "org/base", cards=pd.DataFrame({"id": ["me/ft"]}))
+
+
+def test_cli_tree_on_a_non_root_names_its_family(tmp_path, cli):
+    from hftree.ingest import import_sources
+    from tests.conftest import rec, write_jsonl
+
+    src = write_jsonl(
+        tmp_path / "m.jsonl",
+        [rec("org/base"), rec("me/ft", "base_model:finetune:org/base"), rec("me/q", "base_model:quantized:me/ft"),
+         rec("x/y", "base_model:adapter:org/base")],
+    )
+    import_sources([src]).save(tmp_path / "snap")
+    r = cli("tree", tmp_path / "snap", "me/ft", "-o", tmp_path / "a.html")
+    assert r.code == 0 and "is not a root: it belongs to the family of org/base" in r.out
+    assert _page_data((tmp_path / "a.html").read_text())["ids"] == ["me/ft", "me/q"]
+    r = cli("tree", tmp_path / "snap", "me/q", "-o", tmp_path / "b.html", "--family")
+    assert r.code == 0 and "drawing the family of org/base with it focused" in r.out
+    d = _page_data((tmp_path / "b.html").read_text())
+    assert d["ids"][0] == "org/base" and len(d["ids"]) == 4 and d["ids"][d["focus"]] == "me/q"
+    with pytest.raises(ParameterError, match="focus"):
+        tree_html(toy_graph(), "org/base-ft", focus="org/base")
