@@ -37,8 +37,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--kinships", action=_ListChoices, item_choices=kinships, metavar="K,K",
                    help="kinships (default all: %(choices)s)")
     add_relation_arg(p, default="every relation but merge")
-    p.add_argument("--samples", type=whole_number(1), default=10_000, metavar="N",
-                   help="pairs sampled per kinship (default 10000)")
+    p.add_argument("--samples", type=whole_number(1), default=None, metavar="N",
+                   help="pairs sampled per kinship (default 10000; 5000 with --protocol paper)")
     p.add_argument("--exact", action=_ListChoices, item_choices=_AllOr(kinships),
                    default=["parent_child", "siblings"], metavar="K,K",
                    help="kinships computed over every pair when affordable, or 'all' "
@@ -50,6 +50,11 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--ci", choices=ApiChoices("hftree.traits.resemblance", "CIMethod"), metavar="CI",
                    default="cluster",
                    help="bootstrap resamples anchors (parents, default) or pairs (as the paper)")
+    p.add_argument("--protocol", choices=ApiChoices("hftree.traits.protocol", "Protocol"), metavar="PROTOCOL",
+                   default="default",
+                   help="text preparation and pair budget: hftree's (default) or the paper's (paper: metadata = "
+                   "the Hub-listing record as text, cards of >= 512 characters cut to 512, auto-generated cards "
+                   "left out, text measures tfidf,bow,levenshtein, the paper's kinships, 5000 pairs each)")
     view = p.add_mutually_exclusive_group()
     view.add_argument("--tests", action="store_true", help="print the tests of the paper's claims instead")
     view.add_argument("--wide", action="store_true", help="print means as a trait x kinship table")
@@ -78,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     exact = "all" if "all" in args.exact else args.exact
     res = inheritance(snap, traits=args.traits, measures=args.measures, kinships=args.kinships,
                       relation=args.relation or DEFAULT_RELATIONS, samples=args.samples, exact=exact,
-                      weighting=args.weighting, ci=args.ci, n_boot=args.n_boot, random_state=args.random_state)
+                      weighting=args.weighting, ci=args.ci, n_boot=args.n_boot, random_state=args.random_state,
+                      protocol=args.protocol)
     if args.tests:
         df = res.comparisons_frame()
     elif args.wide:

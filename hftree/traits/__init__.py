@@ -9,6 +9,9 @@
   normalised Levenshtein, ratio.
 * :mod:`~hftree.traits.resemblance` — :func:`inheritance`: the similarity table
   with bootstrap intervals and the tests of the paper's claims.
+* :mod:`~hftree.traits.protocol` — ``protocol="paper"``: the paper's text preparation
+  (metadata = ``str()`` of the listing record, cards cut to 512 characters, auto-generated
+  cards left out) and pair budget.
 * :mod:`~hftree.traits.tables` — :func:`align_models` (the model table, its graph and the
   node of each row, shared by every analysis here and in :mod:`hftree.drift`) and
   :func:`trait_values`.
@@ -23,6 +26,7 @@ from hftree.traits.kinship import (
     kinship_pairs,
 )
 from hftree.traits.measures import DEFAULT_MEASURES, MEASURES, similarity
+from hftree.traits.protocol import PROTOCOLS, Protocol, listing_records, paper_card_text, paper_metadata_text
 from hftree.traits.registry import (
     ARCHITECTURE_TAGS,
     DEFAULT_TRAITS,
@@ -47,10 +51,12 @@ __all__ = [
     "KINSHIPS",
     "KINSHIP_LABELS",
     "MEASURES",
+    "PROTOCOLS",
     "AlignedModels",
     "InheritanceResult",
     "KinshipComparison",
     "KinshipError",
+    "Protocol",
     "TextVectorizer",
     "Trait",
     "TraitError",
@@ -61,6 +67,9 @@ __all__ = [
     "kinship_pairs",
     "levenshtein_similarity",
     "list_traits",
+    "listing_records",
+    "paper_card_text",
+    "paper_metadata_text",
     "register_trait",
     "similarity",
     "trait_values",

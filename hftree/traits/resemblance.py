@@ -27,13 +27,13 @@ from typing import Any, ClassVar, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from hftree._checks import whole_number
 from hftree._plotting import axes_or_new
 from hftree._random import DEFAULT_RANDOM_STATE, RandomState
 from hftree._results import Result
 from hftree.errors import KinshipError, ParameterError, TraitError
 from hftree.lineage.graph import LineageGraph
 from hftree.schema import RELATIONS, RelationFilter
-from hftree._checks import whole_number
 from hftree.traits._util import unique_counts, unique_inverse
 from hftree.traits.encode import EncodedTrait, encode_trait
 from hftree.traits.kinship import (
@@ -48,6 +48,7 @@ from hftree.traits.kinship import (
     check_weighting,
 )
 from hftree.traits.measures import DEFAULT_MEASURES, MEASURES, Measure, get_measure, pair_similarity
+from hftree.traits.protocol import Protocol, protocol_settings, protocol_trait
 from hftree.traits.registry import DEFAULT_TRAITS, Trait, get_trait
 from hftree.traits.stats import KinshipComparison, bootstrap_ratio, compare_replicates, seed_sequence, spawn_rng
 from hftree.traits.tables import align_models
@@ -171,7 +172,7 @@ class InheritanceResult(Result):
         Edges followed.
     settings : dict
         ``samples``, ``n_boot``, ``weighting``, ``ci``, ``random_state``, ``max_exact_pairs``,
-        ``expensive_samples``.
+        ``expensive_samples``, ``protocol``.
     """
 
     table: pd.DataFrame
@@ -193,7 +194,9 @@ class InheritanceResult(Result):
 
     def _note(self) -> str:
         held = sum(c.holds for c in self.comparisons)
-        return (f"relation {'+'.join(self.relation)}, weighting {self.settings.get('weighting')}; "
+        proto = self.settings.get("protocol", "default")
+        return (f"{'paper protocol, ' if proto == 'paper' else ''}"
+                f"relation {'+'.join(self.relation)}, weighting {self.settings.get('weighting')}; "
                 f"{held} of {len(self.comparisons)} claims hold (comparisons_frame())")
 
     def comparisons_frame(self) -> pd.DataFrame:
@@ -247,14 +250,15 @@ def inheritance(
     measures: dict[str, Iterable[str]] | Iterable[str] | None = None,
     kinships: Iterable[str] | None = None,
     relation: RelationFilter = DEFAULT_RELATIONS,
-    samples: int = 10_000,
+    samples: int | None = None,
     exact: Iterable[str] | str = ("parent_child", "siblings"),
     max_exact_pairs: int = 20_000_000,
-    expensive_samples: int = 1_000,
+    expensive_samples: int | None = None,
     weighting: Weighting = "paper",
     ci: CIMethod = "cluster",
     n_boot: int = 1000,
     random_state: RandomState = DEFAULT_RANDOM_STATE,
+    protocol: Protocol = "default",
 ) -> InheritanceResult:
     """Mean trait similarity of related models, by kinship, with bootstrap CIs and the paper's tests.
 
@@ -267,22 +271,26 @@ def inheritance(
     traits : iterable of str or Trait, optional
         Default :data:`~hftree.traits.registry.DEFAULT_TRAITS`.
     measures : iterable of str, or dict trait → iterable, optional
-        Default per trait kind (:data:`~hftree.traits.measures.DEFAULT_MEASURES`); a plain list
-        applies each measure to the traits it fits.
+        Default per trait kind (:data:`~hftree.traits.measures.DEFAULT_MEASURES`; under
+        ``protocol="paper"`` text traits also get ``levenshtein``); a plain list applies each
+        measure to the traits it fits.
     kinships : iterable of str, optional
-        Default all of :data:`~hftree.traits.kinship.KINSHIPS`.
+        Default all of :data:`~hftree.traits.kinship.KINSHIPS` (``protocol="paper"``:
+        :data:`~hftree.traits.protocol.PAPER_KINSHIPS`).
     relation : str, sequence of str or None
         Edges followed; default all but ``merge`` (:data:`~hftree.traits.kinship.DEFAULT_RELATIONS`),
         ``None`` every edge.
-    samples : int
-        Pairs drawn for each sampled kinship.
+    samples : int, optional
+        Pairs drawn for each sampled kinship; default 10,000 (``protocol="paper"``: 5,000,
+        the paper's budget).
     exact : iterable of str or "all"
         Kinships computed over every pair when affordable (siblings through per-parent
         value groups, others by enumeration while the population is ≤ ``max_exact_pairs``).
     max_exact_pairs : int
         Enumeration budget (distinct-value pairs for siblings, paths for other kinships).
-    expensive_samples : int
-        Pairs drawn for measures too slow to evaluate exhaustively (Levenshtein).
+    expensive_samples : int, optional
+        Pairs drawn for measures too slow to evaluate exhaustively (Levenshtein); default
+        1,000 (``protocol="paper"``: 5,000).
     weighting : {"paper", "family"}
         Every pair equally (the paper) or every family equally.
     ci : {"cluster", "pairs"}
@@ -295,6 +303,12 @@ def inheritance(
     random_state : int, SeedSequence, Generator or None
         Seed (default 0); each (trait, kinship) gets its own stream, so adding a trait does
         not change the pairs drawn for another.
+    protocol : {"default", "paper"}
+        Text preparation and pair budget (:mod:`hftree.traits.protocol`). ``"paper"``: the
+        ``metadata`` trait is ``str()`` of the Hub-listing record, the ``card`` trait the first
+        512 characters of cards of ≥ 512 characters that are not auto-generated, text traits
+        are measured with TF-IDF, bag-of-words and Levenshtein, the kinships are the paper's
+        and the budgets 5,000 pairs. Arguments given explicitly are never overridden.
 
     Returns
     -------
@@ -309,22 +323,25 @@ def inheritance(
     [['parent_child', True], ['siblings', True], ['random_hub', False]]
     """
     check_weighting(weighting)
+    proto = protocol_settings(protocol)  # checks it
+    samples = proto.samples if samples is None else samples
+    expensive_samples = proto.expensive_samples if expensive_samples is None else expensive_samples
     if ci not in CI_METHODS:
         raise ParameterError("ci", " or ".join(repr(c) for c in CI_METHODS), ci)
     whole_number("samples", samples, 1)
     whole_number("n_boot", n_boot, 0)
     whole_number("max_exact_pairs", max_exact_pairs, 0)
     whole_number("expensive_samples", expensive_samples, 1)
-    ks = check_kinships(kinships)
+    ks = check_kinships(proto.kinships if kinships is None else kinships)
     exact_set = set(KINSHIPS) if exact == "all" else set(check_kinships(exact))
     models, G, node_of_row = align_models(data, graph)
     struct = KinshipStructure(G, relation)
     node_root = struct.node_root() if weighting == "family" else None  # family of each anchor
     seed = seed_sequence(random_state)
-    trait_objs = [get_trait(t) for t in (traits if traits is not None else DEFAULT_TRAITS)]
+    trait_objs = [protocol_trait(get_trait(t), protocol) for t in (traits if traits is not None else DEFAULT_TRAITS)]
     rows: list[_Row] = []
     for tr in trait_objs:
-        mnames = _measures_for(tr, measures)
+        mnames = _measures_for(tr, measures, proto.text_measures)
         if not mnames:
             continue
         enc = encode_trait(models, tr).at_nodes(node_of_row, G.n_nodes)
@@ -358,17 +375,18 @@ def inheritance(
                 rows.append(_Row(tr.name, mname, kin, mean, sd, n, population, False, S, C, W))
     return _finish(rows, struct, {"samples": samples, "n_boot": n_boot, "weighting": weighting, "ci": ci,
                                   "random_state": random_state, "max_exact_pairs": max_exact_pairs,
-                                  "expensive_samples": expensive_samples}, seed)
+                                  "expensive_samples": expensive_samples, "protocol": protocol}, seed)
 
 
-def _measures_for(tr: Trait, measures: Any) -> list[str]:
+def _measures_for(tr: Trait, measures: Any, text_measures: tuple[str, ...]) -> list[str]:
+    default = list(text_measures if tr.kind == "text" else DEFAULT_MEASURES[tr.kind])
     if measures is None:
-        return list(DEFAULT_MEASURES[tr.kind])
+        return default
     if isinstance(measures, dict):
         if tr.name in measures:
             ms = measures[tr.name]
             return [ms] if isinstance(ms, str) else list(ms)
-        return list(DEFAULT_MEASURES[tr.kind])
+        return default
     ms = [measures] if isinstance(measures, str) else list(measures)
     bad = [m for m in ms if m not in MEASURES]
     if bad:
