@@ -40,6 +40,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hftree.cli.ecosystem",
     "hftree.cli.adoption",
     "hftree.cli.kernels",
+    "hftree.cli.laws", "hftree.cli.shape",
     "hftree.cli.report",
 )
 

@@ -206,11 +206,32 @@ def _drift(ctx: Context) -> Section:
     return figs.section("drift", "Drift and mutation", "".join(parts))
 
 
+# --------------------------------------------------------------------------- evolution
+def _evolution(ctx: Context) -> Section:
+    from hftree.evolution import family_shape, hub_laws, hub_shape
+
+    with _quiet():
+        laws = hub_laws(ctx.G, n_boot=50, random_state=0)
+        hub = hub_shape(ctx.G)
+        shape = family_shape(ctx.G, relation=ctx.relation, top=30, n_null=20, random_state=0)
+    figs = Figures(ctx, "evolution")
+    for q in ("family_size", "children"):
+        if q in laws.fits:
+            figs.add(f"ccdf-{q}", laws[q].plot, f"CCDF of {q} with the fitted laws.")
+    body = ("<p>Clauset–Shalizi–Newman fits (R &gt; 0 favours the power law), Hub-wide shape per relation, "
+            "and the shape of the 30 largest families with z-scores against random-tree null models.</p>"
+            + frame_table(laws.to_frame(), "evolution-laws") + "<h3>Leaves and continued derivation</h3>"
+            + frame_table(hub.relations, "evolution-hub") + "<h3>Family shape</h3>"
+            + frame_table(shape.to_frame(), "evolution-shape", 30))
+    return figs.section("evolution", "Evolution: laws and tree shape", body)
+
+
 ANALYSES: tuple[Analysis, ...] = (
     Analysis("ecosystem", "Ecosystem and downloads", "hftree.ecosystem", _ecosystem),
     Analysis("adoption", "Adoption curves", "hftree.adoption", _adoption),
     Analysis("inheritance", "Trait inheritance", "hftree.traits", _inheritance),
     Analysis("drift", "Drift and mutation", "hftree.drift", _drift),
+    Analysis("evolution", "Evolution: laws and tree shape", "hftree.evolution", _evolution),
 )
 
 
