@@ -134,6 +134,12 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="S",
         help="... or after S seconds (default 10)",
     )
+    g = p.add_argument_group("dump mode (a whole-Hub dump, a dataset repository of Parquet files)")
+    g.add_argument("--dump", metavar="NAME|FILE",
+                   help="hub-stats, weekly or cards (or a local Parquet file / folder): download and import it")
+    g.add_argument("--revision", metavar="REV", help="commit, branch or tag of the dump repository (default main)")
+    g.add_argument("--date", metavar="YYYY-MM-DD", help="the newest commit on or before this day (weekly: that week)")
+    g.add_argument("--repo", metavar="OWNER/NAME", help="the dump's dataset repository, if not the default")
     add_hub_args(p)
     p.add_argument("--force", action="store_true", help="replace SNAPSHOT_DIR if it exists")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary (for cron)")
@@ -148,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.output is None and args.update is None:
         raise UsageError("give -o SNAPSHOT_DIR (or --update SNAPSHOT_DIR)")
+    if args.dump is not None or args.revision or args.date or args.repo:
+        return _run_dump(args)
     t0 = time.monotonic()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -167,6 +175,34 @@ def run(args: argparse.Namespace) -> int:
             f"{f['records_fetched']:,} records in {f['pages']:,} pages, {f['requests']:,} requests "
             f"({f['retries']:,} retried, {f['rate_limited']:,} rate-limited) in {time.monotonic() - t0:.1f} s"
         )
+        for w in caught:
+            warning_line(w.message)
+    return 0
+
+
+def _run_dump(args: argparse.Namespace) -> int:
+    from hftree.cli._errors import warning_line
+    from hftree.errors import UsageError
+    from hftree.ingest.hub import fetch_dump
+
+    if args.dump is None:
+        raise UsageError("--revision, --date and --repo go with --dump NAME")
+    other = [o for o, v in (("--family", args.family), ("--update", args.update), ("--author", args.author),
+                            ("--filter", args.filter), ("--search", args.search), ("--cards", args.cards),
+                            ("--resume", args.resume)) if v]
+    if other:
+        raise UsageError(f"--dump takes a whole dump; it does not combine with {other[0]}")
+    t0 = time.monotonic()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        snap = fetch_dump(args.output, dump=args.dump, revision=args.revision, date=args.date, repo=args.repo,
+                          endpoint=args.endpoint, cache_dir=args.cache_dir, retry=retry_policy(args),
+                          overwrite=args.force, progress=progress(args))
+    if not args.quiet:
+        c, f = snap.manifest["counts"], snap.manifest["fetch"]
+        where = f.get("path") or f"{f['repo']}@{f['commit'][:12]}"
+        print(f"wrote {args.output}: {c['models']:,} models, {c['edges']:,} declared edges, {c['cards']:,} cards "
+              f"from {where} in {time.monotonic() - t0:.1f} s")
         for w in caught:
             warning_line(w.message)
     return 0

@@ -56,6 +56,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}: {c['models']:,} models, {c['edges']:,} declared edges, {c['cards']:,} cards")
         for w in caught:
             warning_line(w.message)
+        if dq.get("placeholder_created_at"):
+            print(f"{dq['placeholder_created_at']:,} models carry the placeholder createdAt 2022-03-02T23:29:04Z "
+                  "(kept in created_at_raw; created_at is unknown)")
+        if dq.get("relation_disagreements"):
+            print(f"{dq['relation_disagreements']:,} parent-child pairs whose sources disagree on the relation "
+                  "(see `hftree info`)")
         if dq.get("skipped_lines"):
             warning_line(f"skipped {dq['skipped_lines']:,} malformed lines, e.g. {dq['skipped_examples'][0]}")
     return 0

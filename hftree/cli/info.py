@@ -28,7 +28,9 @@ def run(args: argparse.Namespace) -> int:
     from hftree.cli._common import load
     from hftree.families.overview import snapshot_summary
 
-    s = snapshot_summary(load(args.snapshot))
+    snap = load(args.snapshot)
+    s = snapshot_summary(snap)
+    s["edges_by_source"] = snap.manifest.get("edges_by_source", {})
     if args.json:
         print(json.dumps(s, indent=2, default=str))
     else:
@@ -46,6 +48,8 @@ def render(s: dict, name: str) -> str:
     out(f"edges           {s['edges']:,} (declared {s['declared_edges']:,})")
     for r, k in s["edges_by_relation"].items():
         out(f"  {r:<13} {k:>10,}")
+    if s.get("edges_by_source"):
+        out("declarations by source   " + ", ".join(f"{k} {v:,}" for k, v in s["edges_by_source"].items()))
     out(f"models with a parent   {s['models_with_parent']:,}")
     out(f"roots with descendants {s['roots_with_descendants']:,}   isolated models {s['isolated_models']:,}")
     out("largest families")
@@ -56,9 +60,18 @@ def render(s: dict, name: str) -> str:
         out(f"  {row['descendants']:>12}: {row['families']:>9,}  {row['share']:.1%}")
     out("data quality")
     for k, v in {**s["import_quality"], **s["graph_quality"]}.items():
-        out(f"  {k:<28} {v:,}" if isinstance(v, int) else f"  {k:<28} {v}")
+        if isinstance(v, dict):  # e.g. relation_disagreement_kinds: one line per kind
+            for kind, n in v.items():
+                out(f"  {k:<28} {n:>7,}  {kind}")
+            continue
+        label = _LABELS.get(k, k)
+        out(f"  {label:<28} {v:,}" if isinstance(v, int) else f"  {label:<28} {v}")
     for e in s["cycle_edges_removed"]:
         out(f"  cycle broken: removed {e['parent']} -> {e['child']}")
     for e in s["near_miss_examples"]:
         out(f"  near-miss id (not joined): {e['external']} ~ {e['model']}")
     return "\n".join(lines) + "\n"
+
+
+#: Data-quality keys named for people where the key alone misleads.
+_LABELS = {"placeholder_created_at": "placeholder createdAt"}

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hftree.ingest.languages import ISO_639_1
-from hftree.schema import EDGE_SCHEMA, MODEL_SCHEMA, RELATIONS
+from hftree.schema import EDGE_SCHEMA, MODEL_SCHEMA, PLACEHOLDER_CREATED_AT, RELATIONS
 
 __all__ = ["Issues", "Raw", "assemble", "string_layout"]
 
@@ -49,7 +49,10 @@ class Raw:
     ``created_at``/``last_modified`` are ISO strings (list or Arrow array); card
     languages/datasets are (row, value) pairs; ``card_base`` holds the parent
     ids of each row's ``cardData.base_model``; ``card_rel`` each row's
-    normalised ``cardData.base_model_relation`` (both as parallel row/value arrays).
+    normalised ``cardData.base_model_relation`` (both as parallel row/value arrays). ``hub_rows`` /
+    ``hub_parents`` are the parents of each row's ``baseModels`` (the Hub's own lineage) and
+    ``hub_rel_rows`` / ``hub_rel`` its relation, already normalised (``unknown`` when the Hub's word
+    is not one hftree knows).
     """
 
     ids: pa.Array
@@ -76,6 +79,10 @@ class Raw:
     card_base: Any
     card_rel_rows: np.ndarray
     card_rel: Any
+    hub_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    hub_parents: Any = field(default_factory=lambda: pa.array([], pa.string()))
+    hub_rel_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    hub_rel: Any = field(default_factory=lambda: pa.array([], pa.string()))
 
 
 def _str_array(x: Any) -> pa.Array:
@@ -111,11 +118,15 @@ def assemble(raw: Raw, issues: Issues) -> tuple[pa.RecordBatch, pa.RecordBatch]:
     def id_at(i: int) -> str:
         return ids[i].as_py()
 
+    created_raw = _timestamps(raw.created_at, id_at, issues, "createdAt")
+    placeholder = pc.equal(created_raw, pa.scalar(PLACEHOLDER_CREATED_AT, created_raw.type))
+    created = pc.if_else(pc.fill_null(placeholder, False), pa.scalar(None, created_raw.type), created_raw)
     models = pa.RecordBatch.from_arrays(
         [
             ids,
             raw.author,
-            _timestamps(raw.created_at, id_at, issues, "createdAt"),
+            created,
+            created_raw,
             _timestamps(raw.last_modified, id_at, issues, "lastModified"),
             raw.downloads,
             raw.downloads_all_time,
@@ -137,6 +148,11 @@ def assemble(raw: Raw, issues: Issues) -> tuple[pa.RecordBatch, pa.RecordBatch]:
         schema=MODEL_SCHEMA,
     )
     edges = _edges(bm_rows, bm_rest, ids, raw.card_base_rows, raw.card_base, raw.card_rel_rows, raw.card_rel)
+    hub = _hub_edges(raw.hub_rows, _str_array(raw.hub_parents), raw.hub_rel_rows, _str_array(raw.hub_rel), ids)
+    if hub.num_rows:
+        both = pa.Table.from_batches([edges, hub])
+        order = np.argsort(both.column("row").to_numpy(), kind="stable")
+        edges = both.take(pa.array(order)).combine_chunks().to_batches()[0]
     return models, edges
 
 
@@ -194,7 +210,7 @@ def _classify_tags(tags: pa.ListArray):
 
 _REL_NAMES = np.array(["finetune", "adapter", "quantized", "merge", "unknown"], dtype=object)
 _REL_ARROW = pa.array(_REL_NAMES.tolist(), pa.string())
-_SRC_ARROW = pa.array(["tag", "card_data"], pa.string())
+_SRC_ARROW = pa.array(["tag", "cardData"], pa.string())
 
 
 def _edges(
@@ -208,11 +224,12 @@ def _edges(
 ) -> pa.RecordBatch:
     """Resolve each child's declared parents and the relation to each (vectorised).
 
-    Typed tags ``base_model:<relation>:<id>`` give the relation; untyped tags and
-    ``cardData.base_model`` add parents (in that order of precedence for
-    ``source``); the first typed relation declared for a parent wins; a child
-    with two or more parents none of which is typed has merge edges;
-    ``cardData.base_model_relation`` overrides everything.
+    Tags and ``cardData`` are resolved together (the Hub writes the tags from the card):
+    typed tags ``base_model:<relation>:<id>`` give the relation; untyped tags and
+    ``cardData.base_model`` add parents; the first typed relation declared for a parent wins; a
+    child with two or more parents none of which is typed has merge edges;
+    ``cardData.base_model_relation`` overrides everything. A pair declared by both gets two rows
+    (sources ``tag`` and ``cardData``) with the same relation.
     """
     rest = bm_rest
     parts = pc.extract_regex(rest, pattern=r"^(?P<head>[^:]*):(?P<tail>.+)$")
@@ -243,14 +260,16 @@ def _edges(
     kt = key[by_typed]
     head_of_key = np.ones(len(kt), dtype=bool)
     head_of_key[1:] = kt[1:] != kt[:-1]
-    best_rel = rel_code[by_typed][head_of_key]  # aligned with np.unique's sorted keys
-    first_sorted = first  # np.unique returns keys sorted; first[i] is the first declaration of key i
-    rel_u = best_rel
-    src_u = is_tag[first_sorted]
-    row_u = rows_all[first_sorted]
-    pc_u = pcode[first_sorted]
-    order = np.lexsort((first_sorted, row_u))  # by row, then first declaration
-    row_u, pc_u, rel_u, src_u = row_u[order], pc_u[order], rel_u[order], src_u[order]
+    best_rel = rel_code[by_typed][head_of_key]
+    rel_u = best_rel  # aligned with np.unique's sorted keys
+    # which sources declared each (row, parent): one edge row per source, all with the resolved relation
+    inv = np.searchsorted(key[first], key)
+    has_tag = np.zeros(len(first), dtype=bool)
+    has_tag[inv[is_tag]] = True
+    has_card = np.zeros(len(first), dtype=bool)
+    has_card[inv[~is_tag]] = True
+    row_u = rows_all[first]
+    pc_u = pcode[first]
     n_par = np.bincount(row_u, minlength=int(row_u.max(initial=-1)) + 1)[row_u] if len(row_u) else row_u
     relation = np.where(rel_u >= 0, rel_u, np.where(n_par >= 2, 3, 4))  # merge / unknown
     if len(rel_rows):
@@ -259,17 +278,62 @@ def _edges(
             zero_copy_only=False).astype(np.int64)
         o = over[row_u]
         relation = np.where(o >= 0, o, relation)
-    rows = row_u
-    parent_out = enc.dictionary.take(pa.array(pc_u)) if len(pc_u) else pa.array([], pa.string())
+    # rows: (row, first declaration of the pair, tag before cardData)
+    pair = np.concatenate([np.flatnonzero(has_tag), np.flatnonzero(has_card)])
+    src = np.concatenate([np.zeros(int(has_tag.sum()), np.int64), np.ones(int(has_card.sum()), np.int64)])
+    order = np.lexsort((src, first[pair], row_u[pair]))
+    pair, src = pair[order], src[order]
+    rows = row_u[pair]
+    parent_out = enc.dictionary.take(pa.array(pc_u[pair])) if len(pair) else pa.array([], pa.string())
     return pa.RecordBatch.from_arrays(
         [
             parent_out,
             ids.take(pa.array(rows, type=pa.int64())),
-            _REL_ARROW.take(pa.array(relation, type=pa.int64())),
-            _SRC_ARROW.take(pa.array(np.where(src_u, 0, 1), type=pa.int64())),
+            _REL_ARROW.take(pa.array(relation[pair], type=pa.int64())),
+            _SRC_ARROW.take(pa.array(src, type=pa.int64())),
             pa.array(rows, pa.int64()),
         ],
-        schema=EDGE_SCHEMA.append(pa.field("row", pa.int64())),
+        schema=_EDGE_ROWS,
+    )
+
+
+_EDGE_ROWS = EDGE_SCHEMA.append(pa.field("row", pa.int64()))
+
+
+def _hub_edges(rows: np.ndarray, parents: pa.Array, rel_rows: np.ndarray, rel: pa.Array,
+               ids: pa.Array) -> pa.RecordBatch:
+    """Edges of ``baseModels``: one per (row, parent), the Hub's relation of the row, else ``merge``
+    for two or more parents and ``unknown`` for one."""
+    if len(rows) == 0:
+        return pa.RecordBatch.from_pylist([], schema=_EDGE_ROWS)
+    parents = pc.utf8_trim_whitespace(parents)
+    ok = np.asarray(pc.fill_null(pc.not_equal(parents, ""), False).to_numpy(zero_copy_only=False), dtype=bool)
+    rows = np.asarray(rows, dtype=np.int64)
+    if not ok.all():
+        rows, parents = rows[ok], parents.filter(pa.array(ok))
+    enc = pc.dictionary_encode(parents)
+    code = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    key = rows * (len(enc.dictionary) + 1) + code
+    _, first = np.unique(key, return_index=True)
+    first.sort()  # declaration order within a row
+    rows, code = rows[first], code[first]
+    n_par = np.bincount(rows, minlength=int(rows.max(initial=-1)) + 1)[rows]
+    relation = np.where(n_par >= 2, 3, 4)
+    if len(rel_rows):
+        over = np.full(int(max(np.max(rel_rows), rows.max(initial=0))) + 1, -1, dtype=np.int64)
+        over[np.asarray(rel_rows, dtype=np.int64)] = pc.fill_null(
+            pc.index_in(rel, value_set=_REL_ARROW), 4).to_numpy(zero_copy_only=False).astype(np.int64)
+        o = over[rows]
+        relation = np.where((o >= 0) & (o != 4), o, relation)
+    return pa.RecordBatch.from_arrays(
+        [
+            enc.dictionary.take(pa.array(code)),
+            ids.take(pa.array(rows)),
+            _REL_ARROW.take(pa.array(relation, type=pa.int64())),
+            pa.array(["baseModels"] * len(rows), pa.string()),
+            pa.array(rows, pa.int64()),
+        ],
+        schema=_EDGE_ROWS,
     )
 
 

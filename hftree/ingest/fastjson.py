@@ -54,7 +54,8 @@ def available() -> bool:
 
 # snake_case spelling -> the camelCase field that takes precedence over it (see records._ALIASES)
 _SNAKE = {"created_at": "createdAt", "last_modified": "lastModified", "downloads_all_time": "downloadsAllTime",
-          "pipelineTag": "pipeline_tag", "libraryName": "library_name", "card_data": "cardData"}
+          "pipelineTag": "pipeline_tag", "libraryName": "library_name", "card_data": "cardData",
+          "base_models": "baseModels"}
 
 # Every field is read as JSON text (DuckDB would silently turn ``false`` into the string "false", or
 # "12" into 12, where the Python reader reports a bad value); the checks below look at that text:
@@ -101,8 +102,17 @@ _COLUMNS = {
     "cardData": "STRUCT(license JSON, license_name JSON, language JSON, datasets JSON, base_model JSON, "
                 "base_model_relation JSON)",
     "safetensors": "STRUCT(total JSON)",
+    "baseModels": "STRUCT(relation JSON, models JSON)",
     **{k: "JSON" for k in _SNAKE},
 }
+
+
+def hub_models_ok(m: str) -> str:
+    """SQL: ``baseModels.models`` (JSON) is null or a list of objects whose ``id`` is a non-blank string."""
+    return (f"({m} IS NULL OR (json_type({m}) = 'ARRAY' AND "
+            f"len(list_filter(json_type({m}, '$[*].id'), lambda t: t = 'VARCHAR')) = json_array_length({m}) AND "
+            f"len(list_filter(json_extract_string({m}, '$[*].id'), lambda x: trim(x) <> '')) = "
+            f"json_array_length({m})))")
 
 
 def _query(path: str, compression: str, unknown: Sequence[str] = ()) -> str:
@@ -135,6 +145,12 @@ def _query(path: str, compression: str, unknown: Sequence[str] = ()) -> str:
                                    f"{c}.license_name->>'$' END")
     values["card_relation"] = (f"CASE WHEN starts_with({c}.base_model_relation::VARCHAR, '\"') THEN "
                                f"{c}.base_model_relation->>'$' END")
+    # baseModels (the Hub's lineage): a string relation, a list of objects with a non-empty string id
+    rel, mods = '"baseModels".relation', '"baseModels".models'
+    checks.append(f"({rel} IS NULL OR starts_with({rel}::VARCHAR, '\"'))")
+    values["hub_relation"] = f"({rel}->>'$')"
+    checks.append(hub_models_ok(mods))
+    values["hub_parents"] = f"json_extract_string({mods}, '$[*].id')"
     # author: the record's, else the owner part of "owner/name"
     checks.append(_str_field("author")[0])
     values["author"] = "COALESCE(author->>'$', CASE WHEN contains(id->>'$', '/') THEN split_part(id->>'$', '/', 1) END)"
@@ -495,6 +511,8 @@ def _raw(t: pa.Table, issues: Issues) -> Raw:
     ds_rows, ds_vals = _pairs(col("card_datasets"), lower=False)
     bm_rows, bm_vals = _pairs(col("card_base_model"), lower=False)
     rel_rows, rel_vals = _relations(col("card_relation"), col("id"), issues)
+    hub = hub_fields(col("hub_parents"), col("hub_relation"), col("id"), issues) if "hub_parents" in t.column_names \
+        else {}
     lic = pc.utf8_lower(pc.utf8_trim_whitespace(col("card_license")))
     lic = pc.if_else(pc.equal(lic, ""), pa.scalar(None, pa.string()), lic)
     lic_name = pc.if_else(pc.equal(lic, "other"), col("card_license_name"), pa.scalar(None, pa.string()))
@@ -505,8 +523,27 @@ def _raw(t: pa.Table, issues: Issues) -> Raw:
         parameters=col("parameters"), gated=col("gated"), private=col("private"),
         extra=pa.nulls(t.num_rows, pa.string()),
         tags=col("tags"), card_lang_rows=lang_rows, card_lang=lang_vals, card_ds_rows=ds_rows, card_ds=ds_vals,
-        card_base_rows=bm_rows, card_base=bm_vals, card_rel_rows=rel_rows, card_rel=rel_vals,
+        card_base_rows=bm_rows, card_base=bm_vals, card_rel_rows=rel_rows, card_rel=rel_vals, **hub,
     )
+
+
+def hub_fields(parents: pa.ListArray, relation: pa.Array, ids: pa.Array, issues: Issues) -> dict:
+    """The ``hub_*`` fields of :class:`~hftree.ingest.columns.Raw` from a list column of ``baseModels``
+    parent ids and the (raw) relation of each row; relations hftree does not know are reported."""
+    rows = parents.value_parent_indices().to_numpy().astype(np.int64)
+    has = pc.is_valid(relation).to_numpy(zero_copy_only=False)
+    rel_rows = np.flatnonzero(has).astype(np.int64)
+    raw = relation.filter(pa.array(has))
+    names = pc.utf8_lower(pc.utf8_trim_whitespace(raw))
+    keys = pa.array(list(RELATION_SYNONYMS), pa.string())
+    norm = pa.array(list(RELATION_SYNONYMS.values()), pa.string()).take(pc.index_in(names, value_set=keys))
+    unknown = pc.is_null(norm).to_numpy(zero_copy_only=False)
+    if unknown.any():
+        bad_ids = ids.take(pa.array(rel_rows[unknown])).to_pylist()
+        for mid, v in zip(bad_ids, raw.filter(pa.array(unknown)).to_pylist(), strict=True):
+            issues.bad_fields.append(f"{mid}: baseModels.relation: unknown value {v!r} ignored")
+    return {"hub_rows": rows, "hub_parents": parents.flatten(), "hub_rel_rows": rel_rows,
+            "hub_rel": pc.fill_null(norm, "unknown")}
 
 
 def _put_back(

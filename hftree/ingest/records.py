@@ -38,6 +38,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "tags": ("tags",),
     "card_data": ("cardData", "card_data"),
     "safetensors": ("safetensors",),
+    "base_models": ("baseModels", "base_models"),
     "gated": ("gated",),
     "private": ("private",),
 }
@@ -227,6 +228,7 @@ class RecordBatcher:
             for r, sh in zip(recs, shape_of, strict=True)
         ]
 
+        hub_rows, hub_parents, hub_rel_rows, hub_rel = self._base_models(col(recs, "base_models"), ids)
         cards = col(recs, "card_data")
         lic, lic_name, card_lang, card_ds, card_base, card_rel = self._cards(cards, ids)
         typed = self._typed
@@ -255,8 +257,47 @@ class RecordBatcher:
             card_base=np.array([p for ps in card_base.values() for p in ps], dtype=object),
             card_rel_rows=np.fromiter(card_rel.keys(), dtype=np.int64, count=len(card_rel)),
             card_rel=np.array(list(card_rel.values()), dtype=object),
+            hub_rows=np.array(hub_rows, dtype=np.int64),
+            hub_parents=pa.array(hub_parents, pa.string()),
+            hub_rel_rows=np.array(hub_rel_rows, dtype=np.int64),
+            hub_rel=pa.array(hub_rel, pa.string()),
         )
         return assemble(raw, self.issues)
+
+    def _base_models(self, vals: list[Any], ids: list[str]):
+        """The Hub's ``baseModels``: ``{"relation": str, "models": [{"id": str, ...}]}``."""
+        rows: list[int] = []
+        parents: list[str] = []
+        rel_rows: list[int] = []
+        rels: list[str] = []
+        bad = self.issues.bad_fields
+        for row, v in enumerate(vals):
+            if v is None:
+                continue
+            if type(v) is not dict:
+                bad.append(f"{ids[row]}: baseModels: expected an object, got {_describe(v)}")
+                continue
+            models = v.get("models")
+            if models is not None and type(models) is not list:
+                bad.append(f"{ids[row]}: baseModels.models: expected a list, got {_describe(models)}")
+                continue
+            for m in models or ():
+                mid = m.get("id") if type(m) is dict else None
+                if type(mid) is str and mid.strip():
+                    rows.append(row)
+                    parents.append(mid)
+                else:
+                    bad.append(f"{ids[row]}: baseModels.models: an entry without a model id ignored")
+            r = v.get("relation")
+            if type(r) is str:
+                norm = RELATION_SYNONYMS.get(r.strip().lower())
+                if norm is None:
+                    bad.append(f"{ids[row]}: baseModels.relation: unknown value {r!r} ignored")
+                rel_rows.append(row)
+                rels.append(norm or "unknown")
+            elif r is not None:
+                bad.append(f"{ids[row]}: baseModels.relation: expected a string, got {_describe(r)}")
+        return rows, parents, rel_rows, rels
 
     def _cards(self, cards: list[Any], ids: list[str]):
         n = len(cards)

@@ -32,6 +32,7 @@ from hftree._memory import bulk_allocations
 from hftree._version import __version__
 from hftree.errors import DataQualityWarning, InputFormatError, ParameterError, SnapshotError
 from hftree.ingest.jsonl import open_jsonl, read_jsonl
+from hftree.ingest.provenance import disagreements, placeholder_count, source_counts, upgrade_v1
 from hftree.ingest.records import Issues, check_on_error
 from hftree.ingest.tables import (
     card_features,
@@ -222,6 +223,9 @@ def import_sources(
     if not kinds:
         raise InputFormatError("nothing to import: give at least one input file")
     row_offset = 0
+    m: Any = None
+    dump: Any = None
+    kinds = _card_dumps(kinds)
     for path, kind in kinds:
         path = Path(path)
         if not path.exists():
@@ -229,7 +233,15 @@ def import_sources(
         sources.append({"path": str(path), "kind": kind, "bytes": path.stat().st_size})
         if kind == "models":
             name = path.name.lower()
-            if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".pq")):
+            if name.endswith((".parquet", ".pq")):
+                from hftree.ingest.dumps import read_parquet_dump
+
+                dump = read_parquet_dump(path, on_error=on_error, progress=progress)
+                m, e, iss = dump.models, dump.edges, dump.issues
+                sources[-1]["dump"] = _dump_kind(path)
+                if dump.cards is not None and dump.cards.num_rows:
+                    card_tables.append(dump.cards)
+            elif name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
                 m, e, iss = read_model_table(path, on_error=on_error)
             else:
                 m, e, iss = _read_jsonl_fastest(path, on_error=on_error, progress=progress)
@@ -240,6 +252,9 @@ def import_sources(
             n_records += m.num_rows
             model_tables.append(m)
             edge_tables.append(e)
+        elif kind == "card_dump":  # librarian-bots shard next to a model table: its cards only
+            card_tables.append(_card_dump(path))
+            sources[-1]["kind"] = "cards"
         elif kind == "edges":
             t = read_edge_list(path, parent_col=parent_col, child_col=child_col, relation_col=relation_col)
             edge_tables.append(t.append_column("row", pa.nulls(t.num_rows, pa.int64())))
@@ -250,6 +265,8 @@ def import_sources(
 
     edge_schema = EDGE_SCHEMA.append(pa.field("row", pa.int64()))
     models_t = pa.concat_tables(model_tables) if model_tables else MODEL_SCHEMA.empty_table()
+    model_tables.clear()  # models_t holds the only references: to_pandas below frees them as it goes
+    m = dump = None  # the loop's last table: freed too
     edges_t = pa.concat_tables(edge_tables) if edge_tables else edge_schema.empty_table()
 
     models_t, edges_t, n_dupes, dupe_examples = _drop_duplicates(models_t, edges_t)
@@ -258,7 +275,8 @@ def import_sources(
         models_t = _bare_models(edges_t)
 
     cards_df = None
-    models = to_pandas(models_t)
+    models = to_pandas(models_t, self_destruct=True)
+    del models_t
     if card_tables:
         cards_t = pa.concat_tables(card_tables)
         cards_df = to_pandas(cards_t).drop_duplicates("id", keep="last").reset_index(drop=True)
@@ -284,7 +302,10 @@ def import_sources(
         latest = pd.concat([models["last_modified"], models["created_at"]]).max()
         snap_time = latest if pd.notna(latest) else pd.Timestamp.now(tz="UTC")
 
+    edges_arrow = pa.Table.from_pandas(edges_df[["parent", "child", "relation", "source"]], preserve_index=False)
     dq: dict[str, Any] = {
+        "placeholder_created_at": placeholder_count(models),
+        **disagreements(edges_arrow),
         "duplicate_ids_dropped": n_dupes,
         "duplicate_id_examples": dupe_examples,
         "skipped_lines": issues.skipped_lines,
@@ -307,6 +328,7 @@ def import_sources(
             "edges": len(edges_df),
             "cards": 0 if cards_df is None else len(cards_df),
         },
+        "edges_by_source": source_counts(edges_arrow),
         "data_quality": dq,
     }
     snap = Snapshot(models=models, edges=edges_df, cards=cards_df, manifest=manifest)
@@ -319,6 +341,33 @@ def import_sources(
             stacklevel=3,  # the caller of import_sources (past the decorator's frame)
         )
     return snap
+
+
+def _dump_kind(path: Path) -> str:
+    from hftree.ingest.dumps import parquet_kind
+
+    return parquet_kind(pq.read_schema(path).names)
+
+
+def _card_dumps(kinds: list[tuple[Any, str]]) -> list[tuple[Any, str]]:
+    """librarian-bots shards (``modelId`` + ``card``) are card sources when a model table is imported
+    with them; alone, they are the model table too (read by the dump reader)."""
+    def is_card_dump(p: Any, k: str) -> bool:
+        return k == "models" and str(p).lower().endswith((".parquet", ".pq")) and _dump_kind(Path(p)) == \
+            "librarian-bots"
+
+    flags = [is_card_dump(p, k) for p, k in kinds]
+    others = any(k == "models" and not f for (_, k), f in zip(kinds, flags, strict=True))
+    if not others:
+        return kinds
+    return [(p, "card_dump" if f else k) for (p, k), f in zip(kinds, flags, strict=True)]
+
+
+def _card_dump(path: Path) -> pa.Table:
+    t = pq.read_table(path, columns=["modelId", "card"])
+    t = pa.table({"id": t.column("modelId").cast(pa.string()), "card": t.column("card").cast(pa.string())},
+                 schema=CARD_SCHEMA)
+    return t.filter(pc.and_(pc.is_valid(t.column("id")), pc.is_valid(t.column("card"))))
 
 
 def _snapshot_time(value: str | pd.Timestamp) -> pd.Timestamp:
@@ -491,4 +540,6 @@ def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
     for required in ("models", "edges"):
         if required not in tables:
             raise SnapshotError(f"{mpath}: lists no {required} table; the snapshot is damaged")
+    if version < 2:
+        upgrade_v1(tables["models"], tables["edges"], manifest)
     return Snapshot(models=tables["models"], edges=tables["edges"], cards=tables.get("cards"), manifest=manifest)

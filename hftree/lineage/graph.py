@@ -23,7 +23,15 @@ from scipy.sparse.csgraph import connected_components
 
 from hftree._hashing import has_duplicates, positions_in
 from hftree.errors import DataQualityWarning, InputFormatError, ModelNotFoundError, ParameterError
-from hftree.schema import RELATIONS, RelationFilter, check_relations
+from hftree.schema import (
+    EDGE_SOURCES,
+    RELATIONS,
+    RelationFilter,
+    SourceFilter,
+    check_relations,
+    check_sources,
+    source_codes,
+)
 
 if TYPE_CHECKING:
     from hftree.lineage.membership import Membership
@@ -145,6 +153,8 @@ class LineageGraph:
         self.parent = parent
         self.child = child
         self.relation = relation
+        #: Source of each edge: index into :data:`hftree.schema.EDGE_SOURCES` (its length: none/other).
+        self.source: np.ndarray = np.full(len(parent), len(EDGE_SOURCES), dtype=np.int8)
         self.models = models
         self.snapshot_time = snapshot_time
         self.report = report
@@ -154,13 +164,14 @@ class LineageGraph:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_snapshot(cls, snapshot: Any, *, warn: bool = True) -> LineageGraph:
+    def from_snapshot(cls, snapshot: Any, *, warn: bool = True, sources: SourceFilter = None) -> LineageGraph:
         """Build the graph of a :class:`hftree.ingest.Snapshot`.
 
         ``warn=False`` builds it silently; what was dropped is still in :attr:`report`.
+        ``sources`` keeps only the edges declared by those sources (see :meth:`from_tables`).
         """
         return cls.from_tables(snapshot.models, snapshot.edges, snapshot_time=snapshot.snapshot_time,
-                               warn=warn)
+                               warn=warn, sources=sources)
 
     @classmethod
     def from_tables(
@@ -170,6 +181,7 @@ class LineageGraph:
         *,
         snapshot_time: pd.Timestamp | str | None = None,
         warn: bool = False,
+        sources: SourceFilter = None,
     ) -> LineageGraph:
         """Build from a model table (needs ``id``) and an edge table (``parent, child, relation``).
 
@@ -184,8 +196,18 @@ class LineageGraph:
         warn : bool
             Emit a :class:`~hftree.errors.DataQualityWarning` summarising what was
             dropped or broken.
+        sources : str or list of str, optional
+            Keep only the edges of these sources (a ``source`` column is needed), e.g.
+            ``["baseModels", "cardData", "tag"]``. A pair declared several times keeps one edge: typed
+            beats ``unknown``, then :data:`~hftree.schema.EDGE_SOURCES` order, then the first declared.
         """
         models = models.reset_index(drop=True)
+        src = source_codes(edges["source"]) if "source" in edges else None
+        wanted = check_sources(sources)
+        if wanted is not None:
+            if src is None:
+                raise InputFormatError("sources= needs an edge table with a 'source' column", field="source")
+            edges, src = edges[keep := np.isin(src, [EDGE_SOURCES.index(w) for w in wanted])], src[keep]
         id_arr = _arrow_str(models["id"])
         n_models = len(id_arr)
         par = _arrow_str(edges["parent"])
@@ -220,12 +242,13 @@ class LineageGraph:
         else:
             rel = np.full(n_e, _UNKNOWN, dtype=np.int8)
         report: dict[str, Any] = {"declared_edges": len(par)}
+        src = np.full(n_e, len(EDGE_SOURCES), dtype=np.int8) if src is None else src
 
         # self-loops
         loop = p_all == c_all
         report["self_loops"] = int(loop.sum())
         report["self_loop_examples"] = sorted(set(par.filter(pa.array(loop)).to_pylist()))[:_EXAMPLES]
-        p, c, rel = p_all[~loop], c_all[~loop], rel[~loop]
+        p, c, rel, src = p_all[~loop], c_all[~loop], rel[~loop], src[~loop]
 
         # node numbers: external nodes are the dictionary entries after the model ids
         ids = pa.concat_arrays([id_arr, ext_names.cast(id_arr.type)])
@@ -237,17 +260,18 @@ class LineageGraph:
         report["external_nodes"] = int(n_ext)
         report["external_children"] = len(np.unique(c[c >= n_models]))
 
-        # one edge per (parent, child): a typed relation beats "unknown", then the first declared
+        # one edge per (parent, child): a typed relation beats "unknown", then source, then the first declared
         key = p * n + c
-        order = np.lexsort((np.arange(len(key)), rel == _UNKNOWN, key))
+        order = np.lexsort((np.arange(len(key)), src, rel == _UNKNOWN, key))
         first = np.ones(len(order), dtype=bool)
         first[1:] = key[order][1:] != key[order][:-1]
         keep = np.sort(order[first])
         report["duplicate_edges"] = int(len(key) - len(keep))
-        p, c, rel = p[keep], c[keep], rel[keep]
+        p, c, rel, src = p[keep], c[keep], rel[keep], src[keep]
 
         # cycles: strongly connected components of size > 1
-        p, c, rel, broken = _break_cycles(p, c, rel, ids, models, n)
+        p, c, both, broken = _break_cycles(p, c, rel.astype(np.int16) * 64 + src, ids, models, n)  # src rides along
+        rel, src = (both // 64).astype(np.int8), (both % 64).astype(np.int8)
         report["cycles_broken"] = len(broken)
         report["cycle_edges_removed"] = broken[:_EXAMPLES]
 
@@ -276,6 +300,7 @@ class LineageGraph:
         ts = pd.Timestamp(snapshot_time)
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
         G = cls(ids, external, p, c, rel.astype(np.int8), models, ts, report)
+        G.source = src
         if warn and (report["self_loops"] or report["cycles_broken"] or near):
             warnings.warn(
                 f"lineage: dropped {report['self_loops']} self-loops, broke {report['cycles_broken']} "
@@ -478,15 +503,19 @@ class LineageGraph:
             out[: len(ms)] = ms
         return out
 
-    def edge_frame(self) -> pd.DataFrame:
-        """Edges as a DataFrame with string columns ``parent, child, relation``."""
-        return pd.DataFrame(
-            {
-                "parent": pd.array(self.ids[self.parent], dtype="string"),
-                "child": pd.array(self.ids[self.child], dtype="string"),
-                "relation": pd.Categorical.from_codes(self.relation, categories=list(RELATIONS)),
-            }
-        )
+    def edge_frame(self, *, source: bool = False) -> pd.DataFrame:
+        """Edges as a DataFrame with string columns ``parent, child, relation``; with ``source=True``
+        also ``source``: the source whose declaration was kept (:data:`hftree.schema.EDGE_SOURCES`;
+        missing where the edge table had none)."""
+        cols = {
+            "parent": pd.array(self.ids[self.parent], dtype="string"),
+            "child": pd.array(self.ids[self.child], dtype="string"),
+            "relation": pd.Categorical.from_codes(self.relation, categories=list(RELATIONS)),
+        }
+        if source:
+            codes = np.where(self.source >= len(EDGE_SOURCES), -1, self.source).astype(np.int8)
+            cols["source"] = pd.Categorical.from_codes(codes, categories=list(EDGE_SOURCES))
+        return pd.DataFrame(cols)
 
     def relation_counts(self) -> dict[str, int]:
         """Number of edges of each relation."""

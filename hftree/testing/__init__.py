@@ -2,7 +2,8 @@
 
 :class:`~hftree.testing.fake_hub.FakeHub` is a small HTTP server on 127.0.0.1 that
 answers the requests ``huggingface_hub`` makes for listings (``/api/models``),
-``model_info`` and README downloads, from a list of records, with fault injection
+``model_info`` and README downloads, from a list of records, and for dataset
+repositories (the whole-Hub dumps, commit by commit, with ``Range`` downloads), with fault injection
 and request counting. hftree's tests and the fetch benchmark point
 ``huggingface_hub`` at it (``HfApi(endpoint=hub.endpoint)``); nothing here touches
 the network. ``python -m hftree.testing.fake_hub`` serves the shared real data.

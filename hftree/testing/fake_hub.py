@@ -12,6 +12,9 @@ does, for the requests ``huggingface_hub`` makes:
     default, is descending). Private models are listed only to the token.
 ``GET /api/models/{repo_id}[/revision/{rev}]``
     what ``HfApi.model_info`` requests; ``expand`` as above, else the full record.
+Dataset repositories (the whole-Hub dumps, commit by commit; :meth:`FakeHub.add_dataset_commit`):
+    ``dataset_info``, ``list_repo_commits``, ``list_repo_tree`` and ``hf_hub_download`` with
+    ``Range`` requests (see :mod:`hftree.testing.datasets`).
 ``HEAD|GET /{repo_id}/resolve/{revision}/README.md``
     what ``hf_hub_download`` / ``ModelCard.load`` request: ``X-Repo-Commit``,
     ``ETag``, ``Content-Length``; a missing README is ``404`` with
@@ -50,6 +53,7 @@ from urllib.parse import urlencode
 import orjson
 
 from hftree.errors import ParameterError
+from hftree.testing.datasets import DatasetRepo
 from hftree.testing.faults import FaultPlan, HubStats, RateLimit
 from hftree.testing.handler import Handler, Server
 from hftree.testing.listing import select_fields, sort_value, with_fields
@@ -116,6 +120,7 @@ class FakeHub:
         self._records: dict[str, dict[str, Any]] = {}
         self._seq: dict[str, int] = {}
         self._cards: dict[str, str] = dict(cards or {})
+        self._datasets: dict[str, DatasetRepo] = {}
         self._version = 0
         self._tag_index: tuple[int, dict[str, set[str]]] | None = None
         self._cache: OrderedDict[tuple, tuple[list[str], dict[str, int]]] = OrderedDict()
@@ -158,6 +163,15 @@ class FakeHub:
                 self._cards.pop(model_id, None)
             else:
                 self._cards[model_id] = text
+
+    def add_dataset_commit(self, repo_id: str, files: Mapping[str, bytes | str | Path], *,
+                           date: str | None = None, title: str | None = None, replace: bool = False) -> str:
+        """Commit ``files`` (path in the repo -> bytes, text or a local file) to dataset ``repo_id``
+        (created on first use); the other files of the previous commit stay unless ``replace``.
+        Returns the commit id; ``date`` (ISO 8601) is the commit's date."""
+        with self._lock:
+            repo = self._datasets.setdefault(repo_id, DatasetRepo(repo_id))
+            return repo.commit(files, date=date, title=title, replace=replace)
 
     def _changed(self) -> None:
         self._version += 1

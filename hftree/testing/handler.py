@@ -102,6 +102,10 @@ class Handler(BaseHTTPRequestHandler):
         return ok
 
     def _kind(self, path: str) -> str:
+        if path.startswith("/api/datasets/"):
+            return "dataset"
+        if path.startswith("/datasets/") and "/resolve/" in path:
+            return "dataset_head" if self.command == "HEAD" else "dataset_get"
         if path == "/api/models":
             return "list"
         if path == "/api/agent-harnesses":
@@ -123,7 +127,8 @@ class Handler(BaseHTTPRequestHandler):
             hub.stats.by_kind[kind] += 1
             n = hub.stats.requests
             fault = None
-            kind_group = "resolve" if kind.startswith("resolve") else kind
+            kind_group = "resolve" if kind.startswith(("resolve", "dataset_")) else \
+                "info" if kind == "dataset" else kind
             if plan.down:
                 fault = "503"
             elif plan.every and n % plan.every == 0 and kind_group in plan.paths:
@@ -209,7 +214,11 @@ class Handler(BaseHTTPRequestHandler):
             self._error(401, "Invalid credentials in Authorization header", head=head)
             return
         try:
-            if kind == "list":
+            if kind.startswith("dataset"):
+                from hftree.testing.datasets import dataset_route
+
+                dataset_route(self, path, head)
+            elif kind == "list":
                 self._listing(parts.query, head)
             elif kind == "info":
                 self._info(path[len("/api/models/") :], parts.query, head)

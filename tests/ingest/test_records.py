@@ -42,7 +42,7 @@ def test_snake_case_model_info_dump_with_yaml_card_data(tmp_path):
     assert row["license"] == "other" and row["license_name"] == "my-licence"
     assert list(row["languages"]) == ["en"]
     assert snap.edges[["parent", "child", "relation", "source"]].values.tolist() == [
-        ["org/base", "org/child", "unknown", "card_data"]]
+        ["org/base", "org/child", "unknown", "cardData"]]
 
 
 def test_license_from_tag_when_card_is_silent(tmp_path):

@@ -25,7 +25,7 @@ def test_round_trip(snap, tmp_path):
     assert back.models.equals(snap.models)
     assert back.edges.equals(snap.edges)
     m = json.loads((out / "manifest.json").read_text())
-    assert m["schema_version"] == 1 and m["counts"]["models"] == 2
+    assert m["schema_version"] == 2 and m["counts"]["models"] == 2
     assert m["files"]["models"]["rows"] == 2 and "hftree_version" in m
     assert "2 models" in repr(back) and "<table>" in back._repr_html_()
 

@@ -20,6 +20,9 @@ Tokens come from ``token=``, ``HF_TOKEN`` or the ``huggingface_hub`` login and
 are only ever passed to ``huggingface_hub``: the manifest records
 ``authenticated: true``, never the token.
 
+Whole-Hub dumps (dataset repositories of Parquet files) are fetched by
+:func:`~hftree.ingest.hub.dump.fetch_dump` (``hftree fetch --dump``).
+
 The steps of a fetch, one module each: :mod:`~hftree.ingest.hub.query` (options and
 the query), :mod:`~hftree.ingest.hub.work` (the checkpoint),
 :mod:`~hftree.ingest.hub.crawl` (listing and family crawl),
@@ -30,21 +33,25 @@ snapshot) and :mod:`~hftree.ingest.hub.run` (all of them in order).
 from __future__ import annotations
 
 from hftree.errors import FetchArgumentError, HubError
+from hftree.ingest.hub.dump import DUMPS, DumpName, fetch_dump
 from hftree.ingest.hub.modelinfo import model_record
 from hftree.ingest.hub.query import FETCH_EXPAND, SORT_KEYS, TAG_RELATIONS, FetchOptions, SortKey
 from hftree.ingest.hub.run import fetch, fetch_with
 from hftree.ingest.hub.transport import RetryPolicy
 
 __all__ = [
+    "DUMPS",
     "FETCH_EXPAND",
     "SORT_KEYS",
     "TAG_RELATIONS",
+    "DumpName",
     "FetchArgumentError",
     "FetchOptions",
     "HubError",
     "RetryPolicy",
     "SortKey",
     "fetch",
+    "fetch_dump",
     "fetch_with",
     "model_record",
 ]

@@ -144,6 +144,8 @@ class Politeness:
 
 
 def _kind(path: str) -> str:
+    if path.startswith("/datasets/") and "/resolve/" in path:
+        return "dataset_file"
     if path.endswith("/api/models"):
         return "list"
     if "/api/models/" in path:
@@ -187,7 +189,8 @@ def _transport(shared: Politeness):
                 shared.count("requests")
                 try:
                     resp = self.inner.handle_request(request)
-                    body = _read(resp)
+                    # dump files stream to the caller (huggingface_hub resumes them), the rest is read here
+                    body = None if kind == "dataset_file" and resp.status_code in (200, 206) else _read(resp)
                 except retry_exc as exc:
                     last = f"{type(exc).__name__}: {str(exc) or 'connection dropped'}"
                     status = None
