@@ -257,7 +257,7 @@ def _architecture(models: pd.DataFrame) -> pd.Categorical:
 def _metadata_text(models: pd.DataFrame) -> pd.Series:
     """The metadata record as text: ``key: value`` lines of the record's fields (lists
     space-joined), in the spirit of the paper's "full JSON" of each model."""
-    skip = {"card", "card_length", "card_template"}
+    skip = {"card", "card_length", "card_template", "created_at_raw"}  # created_at_raw repeats created_at
     parts = []
     for col in models.columns:
         if col in skip:
