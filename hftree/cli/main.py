@@ -31,7 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hftree.cli.import_",
     "hftree.cli.fetch",
     "hftree.cli.track",
-    "hftree.cli.info",
+    "hftree.cli.info", "hftree.cli.infer",
     "hftree.cli.families",
     "hftree.cli.tree",
     "hftree.cli.family", "hftree.cli.subtree",

@@ -1,5 +1,6 @@
 """The lineage graph (parent → child) and queries on it."""
 
+from hftree.lineage import infer  # the package: hftree.lineage.infer.infer(...)
 from hftree.lineage.export import family_tables, to_igraph, to_networkx, write_family
 from hftree.lineage.family import ModelFamily, family_of, format_path, path_to_root
 from hftree.lineage.graph import LineageGraph
@@ -28,6 +29,7 @@ __all__ = [
     "family_tables",
     "format_path",
     "generations",
+    "infer",
     "parents",
     "path_to_root",
     "roots",

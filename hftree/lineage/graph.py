@@ -181,7 +181,7 @@ class LineageGraph:
         *,
         snapshot_time: pd.Timestamp | str | None = None,
         warn: bool = False,
-        sources: SourceFilter = None,
+        sources: SourceFilter = None, min_confidence: float = float("inf"),
     ) -> LineageGraph:
         """Build from a model table (needs ``id``) and an edge table (``parent, child, relation``).
 
@@ -200,8 +200,11 @@ class LineageGraph:
             Keep only the edges of these sources (a ``source`` column is needed), e.g.
             ``["baseModels", "cardData", "tag"]``. A pair declared several times keeps one edge: typed
             beats ``unknown``, then :data:`~hftree.schema.EDGE_SOURCES` order, then the first declared.
+        min_confidence : float; keep edges of source ``inferred`` with ``confidence`` >= it (default: none).
         """
         models = models.reset_index(drop=True)
+        if "source" in edges and (inf := np.asarray(edges["source"].astype(object) == "inferred", bool)).any():
+            edges = edges[~inf | np.asarray(edges.get("confidence", np.nan) >= min_confidence, bool)]
         src = source_codes(edges["source"]) if "source" in edges else None
         wanted = check_sources(sources)
         if wanted is not None:
