@@ -1,6 +1,5 @@
 """The lineage graph (parent → child) and queries on it."""
 
-from hftree.lineage import infer  # the package: hftree.lineage.infer.infer(...)
 from hftree.lineage.export import family_tables, to_igraph, to_networkx, write_family
 from hftree.lineage.family import ModelFamily, family_of, format_path, path_to_root
 from hftree.lineage.graph import LineageGraph
@@ -40,3 +39,12 @@ __all__ = [
     "to_networkx",
     "write_family",
 ]
+
+
+def __getattr__(name: str):
+    # hftree.lineage.infer (scipy.optimize, DuckDB) loads on first use, not with every graph
+    if name == "infer":
+        import importlib
+
+        return importlib.import_module("hftree.lineage.infer")
+    raise AttributeError(f"module 'hftree.lineage' has no attribute {name!r}")
