@@ -89,11 +89,12 @@ MODEL_SCHEMA = pa.schema(
 MODEL_COLUMNS: tuple[str, ...] = tuple(MODEL_SCHEMA.names)
 
 #: Where a lineage declaration came from, in order of precedence (see :data:`EDGE_SOURCES`).
-EdgeSource = Literal["baseModels", "cardData", "tag", "table", "card_text"]
+EdgeSource = Literal["baseModels", "cardData", "tag", "table", "card_text", "inferred"]
 #: The edge sources, highest precedence first: ``baseModels`` (the Hub's own inference, from the
 #: dumps or ``model_info``), ``cardData`` (the card's ``base_model`` metadata), ``tag``
 #: (``base_model:[<relation>:]<id>`` tags), ``table`` (edge lists, the modelbiome ``*_parent`` columns)
-#: and ``card_text`` (the Trainer's "fine-tuned version of [X](...)" line). When one (parent, child)
+#: ``card_text`` (the Trainer's "fine-tuned version of [X](...)" line) and ``inferred`` (candidates of
+#: :mod:`hftree.lineage.infer`, kept in a graph only above ``min_confidence``). When one (parent, child)
 #: pair is declared by several sources with different relations, the graph keeps a typed relation
 #: over ``unknown``, then the relation of the source listed first here.
 EDGE_SOURCES: tuple[str, ...] = get_args(EdgeSource)

@@ -255,3 +255,17 @@ def test_node_times_accepts_naive_and_aware_dates():
         t = LineageGraph.from_tables(m, e).node_times()
         assert t[0] == pd.Timestamp("2024-01-01", tz="UTC").value // 10**6
         assert t[1] == np.iinfo(np.int64).min
+
+
+def test_inferred_edges_are_left_out_unless_asked_for():
+    models = pd.DataFrame({"id": ["a", "b", "c"]})
+    edges = pd.DataFrame({"parent": ["a", "a", "b"], "child": ["b", "c", "c"],
+                          "relation": ["finetune", "quantized", "finetune"],
+                          "source": ["tag", "inferred", "inferred"], "confidence": [None, 0.95, 0.6]})
+    G = LineageGraph.from_tables(models, edges)
+    assert G.n_edges == 1 and G.report["inferred_edges"] == 0
+    G = LineageGraph.from_tables(models, edges, min_confidence=0.9)
+    assert sorted(map(tuple, G.edge_frame()[["parent", "child"]].values.tolist())) == [("a", "b"), ("a", "c")]
+    assert G.report["inferred_edges"] == 1 and G.report["declared_edges"] == 1
+    G = LineageGraph.from_tables(models, edges, min_confidence=0.5, sources="inferred")
+    assert G.n_edges == 2
