@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import warnings
 
-from hftree.cli._common import progress, timestamp
+from hftree.cli._common import progress, term, timestamp
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -25,23 +25,28 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="stop at the first malformed line (default) or skip and count such lines")
     p.add_argument("--snapshot-time", type=timestamp, metavar="TIME",
                    help="when the data was taken, e.g. 2025-01-31 (default: newest date in it)")
-    p.add_argument("--force", action="store_true", help="replace SNAPSHOT_DIR if it exists")
+    p.add_argument("--force", action="store_true",
+                   help="replace SNAPSHOT_DIR if it is an hftree snapshot (anything else is refused)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary")
     p.set_defaults(run=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    import os
 
+    from hftree._atomic import check_replaceable
     from hftree.cli._errors import warning_line
     from hftree.errors import DataQualityWarning, SnapshotError, UsageError
     from hftree.ingest import import_sources
+    from hftree.ingest.snapshot import is_snapshot_dir
 
     if not (args.inputs or args.edges or args.cards):
         raise UsageError("give at least one INPUT (or --edges FILE, --cards FILE)")
-    if Path(args.output).exists() and not args.force:
-        raise SnapshotError(f"{args.output} already exists; add --force to replace it")
+    if os.path.lexists(args.output):
+        if not args.force:
+            raise SnapshotError(f"{args.output} already exists; add --force to replace it")
+        check_replaceable(args.output, is_snapshot_dir, "an hftree snapshot")  # before the work, not after
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)
         snap = import_sources(
@@ -53,9 +58,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         c = snap.manifest["counts"]
         dq = snap.data_quality
-        print(f"wrote {args.output}: {c['models']:,} models, {c['edges']:,} declared edges, {c['cards']:,} cards")
+        print(f"wrote {term(args.output)}: {c['models']:,} models, {c['edges']:,} declared edges, {c['cards']:,} cards")
         for w in caught:
-            warning_line(w.message)
+            warning_line(term(w.message))
         if dq.get("placeholder_created_at"):
             print(f"{dq['placeholder_created_at']:,} models carry the placeholder createdAt 2022-03-02T23:29:04Z "
                   "(kept in created_at_raw; created_at is unknown)")
@@ -63,5 +68,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"{dq['relation_disagreements']:,} parent-child pairs whose sources disagree on the relation "
                   "(see `hftree info`)")
         if dq.get("skipped_lines"):
-            warning_line(f"skipped {dq['skipped_lines']:,} malformed lines, e.g. {dq['skipped_examples'][0]}")
+            warning_line(f"skipped {dq['skipped_lines']:,} malformed lines, e.g. {term(dq['skipped_examples'][0])}")
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hftree.cli._common import progress, whole_number
+from hftree.cli._common import progress, term, whole_number
 from hftree.cli.fetch import add_hub_args
 
 
@@ -47,12 +47,12 @@ def run(args: argparse.Namespace) -> int:
         runs = total["run_id"].nunique()
         ok = int((result.rows["status"] == "ok").sum())
         print(
-            f"recorded {ok:,} models at {result.time.isoformat()} into {args.output} "
+            f"recorded {ok:,} models at {result.time.isoformat()} into {term(args.output)} "
             f"(run {runs:,}, {len(total):,} rows in the store)"
         )
         if result.not_found:
             more = f" and {len(result.not_found) - 5:,} more" if len(result.not_found) > 5 else ""
-            warning_line(f"not on the Hub: {', '.join(result.not_found[:5])}{more}")
+            warning_line(f"not on the Hub: {', '.join(term(m) for m in result.not_found[:5])}{more}")
     return 0
 
 

@@ -33,8 +33,12 @@ class Issues:
     skipped_examples: list[str] = field(default_factory=list)
     bad_base_model: list[str] = field(default_factory=list)  # model ids
     bad_fields: list[str] = field(default_factory=list)  # "model: field: problem"
+    out_of_range: int = 0  # dates outside [1970, 2200) and negative counts, nulled
+    out_of_range_examples: list[str] = field(default_factory=list)
 
     def merge(self, other: Issues) -> None:
+        self.out_of_range += other.out_of_range
+        self.out_of_range_examples.extend(other.out_of_range_examples[: max(0, 20 - len(self.out_of_range_examples))])
         self.skipped_lines += other.skipped_lines
         self.skipped_examples.extend(other.skipped_examples[: max(0, 20 - len(self.skipped_examples))])
         self.bad_base_model.extend(other.bad_base_model)
@@ -128,9 +132,9 @@ def assemble(raw: Raw, issues: Issues) -> tuple[pa.RecordBatch, pa.RecordBatch]:
             created,
             created_raw,
             _timestamps(raw.last_modified, id_at, issues, "lastModified"),
-            raw.downloads,
-            raw.downloads_all_time,
-            raw.likes,
+            _non_negative(raw.downloads, id_at, issues, "downloads"),
+            _non_negative(raw.downloads_all_time, id_at, issues, "downloadsAllTime"),
+            _non_negative(raw.likes, id_at, issues, "likes"),
             raw.pipeline_tag,
             raw.library_name,
             lic_arr,
@@ -358,13 +362,54 @@ def _group_unique(rows: np.ndarray, vals: pa.Array | np.ndarray, n: int) -> pa.L
     return pa.ListArray.from_arrays(pa.array(offsets), vals.take(pa.array(order)))
 
 
+#: Dates outside this range are nulled at import (with a data-quality note): a year 9999 or a
+#: year 0 is a broken record, and it would become the snapshot time or stretch every timeline.
+DATE_RANGE = ("1970-01-01", "2200-01-01")
+
+
+def _null_where(arr: pa.Array, bad: pa.Array, id_at: Any, issues: Issues, name: str, what: str,
+                shown: Any = None) -> pa.Array:
+    bad = pc.fill_null(bad, False)
+    n_bad = int(pc.sum(bad).as_py() or 0)
+    if not n_bad:
+        return arr
+    issues.out_of_range += n_bad
+    for i in np.flatnonzero(bad.to_numpy(zero_copy_only=False))[: max(0, 20 - len(issues.out_of_range_examples))]:
+        v = (arr if shown is None else shown)[int(i)]
+        v = v.as_py() if isinstance(v, pa.Scalar) else v
+        issues.out_of_range_examples.append(f"{id_at(int(i))}: {name}: {v!s:.40} {what}, nulled")
+    return pc.if_else(bad, pa.scalar(None, arr.type), arr)
+
+
+def _non_negative(values: Any, id_at: Any, issues: Issues, name: str) -> pa.Array:
+    """Counts with the negative ones nulled (and counted): a count below 0 is a broken record."""
+    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if not isinstance(arr, pa.Array) or len(arr) == 0:
+        return arr
+    return _null_where(arr, pc.less(arr, pa.scalar(0, arr.type)), id_at, issues, name, "is negative")
+
+
+def _in_range(arr: pa.Array, id_at: Any, issues: Issues, name: str, shown: Any) -> pa.Array:
+    lo, hi = (pa.scalar(pd_ts, arr.type) for pd_ts in _bounds())
+    bad = pc.or_(pc.less(arr, lo), pc.greater_equal(arr, hi))
+    what = f"is outside {DATE_RANGE[0][:4]}-{DATE_RANGE[1][:4]}"
+    return _null_where(arr, bad, id_at, issues, name, what, shown)
+
+
+def _bounds() -> tuple[Any, Any]:
+    import datetime as dt
+
+    lo, hi = (dt.datetime.fromisoformat(d).replace(tzinfo=dt.UTC) for d in DATE_RANGE)
+    return lo, hi
+
+
 def _timestamps(values: Any, id_at: Any, issues: Issues, name: str) -> pa.Array:
     ts = pa.timestamp("ms", tz="UTC")
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     try:
         arr = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
-        return pc.cast(arr, ts)
+        return _in_range(pc.cast(arr, ts), id_at, issues, name, arr)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
         pass
     import pandas as pd
@@ -376,4 +421,4 @@ def _timestamps(values: Any, id_at: Any, issues: Issues, name: str) -> pa.Array:
     bad = parsed.isna().to_numpy() & np.array([v is not None for v in values], dtype=bool)
     for i in np.flatnonzero(bad)[:20]:
         issues.bad_fields.append(f"{id_at(int(i))}: {name}: not a timestamp {str(values[i])[:40]!r}, ignored")
-    return pa.array(parsed.dt.as_unit("ms"), type=ts)
+    return _in_range(pa.array(parsed.dt.as_unit("ms"), type=ts), id_at, issues, name, values)

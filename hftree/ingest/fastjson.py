@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 
 from hftree._progress import progress_bar, show_progress
 from hftree.ingest.columns import Issues, Raw, assemble, string_layout
+from hftree.ingest.fastcheck import beyond_python, check_suspects
 from hftree.ingest.records import KNOWN_KEYS, RELATION_SYNONYMS
 
 __all__ = ["available", "read_jsonl_duckdb"]
@@ -193,10 +194,14 @@ def _extra_query(path: str, compression: str, hashes: Sequence[int] = ()) -> str
     """
     merge = f"NULLIF(json_merge_patch(j, '{_PATCH}')::VARCHAR, '{{}}')"
     source = f"read_ndjson_objects('{path}', compression='{compression}') t(j)"
+    # records DuckDB reads and orjson may refuse (NaN, Infinity, more than 1024 levels), counted
+    # generously over the whole text: their text is tried with orjson (see fastcheck.check_suspects)
+    suspect = ("CASE WHEN contains(j, 'NaN') OR contains(j, 'Infinity') OR (strlen(j) >= 2048 AND "
+               "strlen(j) - strlen(replace(replace(j, '[', ''), '{', '')) >= 1000) THEN j::VARCHAR END AS suspect")
     if not hashes:
-        return f"SELECT NULL::UBIGINT AS h, {merge} AS extra FROM {source}"
+        return f"SELECT NULL::UBIGINT AS h, {merge} AS extra, {suspect} FROM {source}"
     known = ", ".join(f"{h}::UBIGINT" for h in hashes)
-    return (f"SELECT h, CASE WHEN h IN ({known}) THEN NULL ELSE {merge} END AS extra "
+    return (f"SELECT h, CASE WHEN h IN ({known}) THEN NULL ELSE {merge} END AS extra, {suspect} "
             f"FROM (SELECT j, hash(json_keys(j)) AS h FROM {source})")
 
 
@@ -373,6 +378,7 @@ def _read(path: Path, escaped: str, comp: str, run, bar: _Progress | None) -> tu
         pool.shutdown(wait=True)
     if second.num_rows != n:  # pragma: no cover - both scans read the same lines
         raise Irregular(f"{path}: the two scans disagree on the number of records")
+    check_suspects(path, second.column("suspect"), Irregular)
     extra = second.column("extra")
     if hashes:  # records of a covered key list: the main scan's text
         extra = _where(np.isin(second.column("h").to_numpy(), np.array(hashes, dtype=np.uint64)), main_extra, extra)
@@ -381,6 +387,8 @@ def _read(path: Path, escaped: str, comp: str, run, bar: _Progress | None) -> tu
         keep = np.ones(n, dtype=bool)
         keep[odd] = False
         extra = _where(keep, extra, models.column("extra"))
+    if beyond_python(extra):
+        raise Irregular(f"{path}: unknown fields the Python reader does not accept (NaN, deep nesting)")
     models = models.set_column(models.schema.get_field_index("extra"), "extra", extra)
     if bar is not None:
         bar.to(1.0)
@@ -556,7 +564,10 @@ def _put_back(
     from hftree.ingest.records import RecordBatcher
 
     texts, lines = lines_of_records(path, odd)
-    recs = [orjson.loads(x) for x in texts]  # DuckDB parsed these lines already
+    try:
+        recs = [orjson.loads(x) for x in texts]
+    except orjson.JSONDecodeError:  # DuckDB is laxer (NaN, deeper nesting): the Python reader decides
+        raise Irregular(f"{path}: a record DuckDB read is not JSON the Python reader accepts") from None
     if len(recs) != len(odd) or any(
         isinstance(r, dict) and isinstance(r.get("id"), str) and r["id"] != mid
         for r, mid in zip(recs, odd_ids, strict=True)

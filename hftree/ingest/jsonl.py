@@ -74,6 +74,8 @@ def _blocks(path: Path, fh: IO[bytes]) -> Iterator[tuple[bytes, int]]:
 
 def _parse_block(block: bytes, first_line: int, source: str, on_error: str):
     batcher = RecordBatcher(source, on_error)
+    if first_line == 1 and block.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as DuckDB allows
+        block = block[3:]
     raw_lines = block.split(b"\n")
     loads = orjson.loads
     try:

@@ -83,6 +83,26 @@ def _as_int(v: Any) -> int | None:
     return None
 
 
+_TRUE = frozenset({"true", "yes", "1", "y", "t"})
+_FALSE = frozenset({"false", "no", "0", "n", "f", ""})
+
+
+def _as_bool(v: Any) -> bool | None:
+    """A bool from a bool, 0/1 or a yes/no word; ``None`` for anything else (never ``bool("false")``).
+
+    >>> [_as_bool(v) for v in (True, "false", "No", 1, 0, "maybe", 2.5, None)]
+    [True, False, False, True, False, None, None, None]
+    """
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, int | float) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str):
+        w = v.strip().lower()
+        return True if w in _TRUE else False if w in _FALSE else None
+    return None
+
+
 def _str_list(v: Any) -> list[str] | None:
     """A str or a flat list of str; ``None`` if the value has any other shape."""
     if isinstance(v, str):
@@ -171,7 +191,7 @@ class RecordBatcher:
         if pa.types.is_integer(typ):
             conv = [_as_int(v) for v in vals]
         elif pa.types.is_boolean(typ):
-            conv = [None if v is None else bool(v) for v in vals]
+            conv = [_as_bool(v) for v in vals]
         else:
             conv = [v if isinstance(v, str) else None for v in vals]
         for i, (a, b) in enumerate(zip(vals, conv, strict=True)):
@@ -214,6 +234,22 @@ class RecordBatcher:
         for shape in set(shape_of):
             shapes[shape] = tuple(k for k in shape if k not in KNOWN_KEYS)
         self._keys = set().union(*shapes) if shapes else set()
+        dumps = orjson.dumps
+        opt = orjson.OPT_NON_STR_KEYS
+        try:
+            extra = [
+                dumps({k: r[k] for k in ks}, option=opt).decode() if (ks := shapes[sh]) else None
+                for r, sh in zip(recs, shape_of, strict=True)
+            ]
+        except TypeError:  # an unknown field nested deeper than orjson writes (254 levels): malformed
+            keep = []
+            for i, (r, sh) in enumerate(zip(recs, shape_of, strict=True)):
+                try:
+                    dumps({k: r[k] for k in shapes[sh]}, option=opt)
+                    keep.append(i)
+                except TypeError:
+                    self.fail(lines[i], "a field is nested more than 254 levels deep", field=shapes[sh][0])
+            return self.records([recs[i] for i in keep], [lines[i] for i in keep])
         col = self._column
         authors = col(recs, "author")
         authors = [a if type(a) is str else (m.split("/", 1)[0] if "/" in m else None)
@@ -221,12 +257,6 @@ class RecordBatcher:
         safet = col(recs, "safetensors")
         params = [s.get("total") if type(s) is dict else None for s in safet]
         gated = [None if g is None else bool(g) for g in col(recs, "gated")]  # False, "auto", "manual"
-        dumps = orjson.dumps
-        opt = orjson.OPT_NON_STR_KEYS
-        extra = [
-            dumps({k: r[k] for k in ks}, option=opt).decode() if (ks := shapes[sh]) else None
-            for r, sh in zip(recs, shape_of, strict=True)
-        ]
 
         hub_rows, hub_parents, hub_rel_rows, hub_rel = self._base_models(col(recs, "base_models"), ids)
         cards = col(recs, "card_data")

@@ -13,8 +13,6 @@ import datetime as dt
 import html
 import json
 import os
-import shutil
-import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,17 +25,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from hftree._atomic import is_hftree_dir, recover_dir, replace_dir
 from hftree._hashing import has_duplicates
 from hftree._memory import bulk_allocations
 from hftree._version import __version__
 from hftree.errors import DataQualityWarning, InputFormatError, ParameterError, SnapshotError
 from hftree.ingest.jsonl import open_jsonl, read_jsonl
+from hftree.ingest.manifest import check_manifest, check_table, table_path
 from hftree.ingest.provenance import disagreements, placeholder_count, source_counts, upgrade_v1
 from hftree.ingest.records import Issues, check_on_error
 from hftree.ingest.tables import (
     card_features,
     card_lineage,
     read_cards,
+    read_csv_strict,
     read_edge_list,
     read_model_table,
 )
@@ -49,7 +50,7 @@ from hftree.schema import (
     to_pandas,
 )
 
-__all__ = ["Snapshot", "detect_kind", "import_sources", "load_snapshot"]
+__all__ = ["Snapshot", "detect_kind", "import_sources", "is_snapshot_dir", "load_snapshot"]
 
 _MANIFEST = "manifest.json"
 _EXAMPLES = 100  # data-quality examples kept in the manifest per kind
@@ -141,7 +142,7 @@ def detect_kind(path: str | os.PathLike[str]) -> str:
             return "models"
         return "cards" if isinstance(rec, dict) and set(rec) == {"id", "card"} else "models"
     if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
-        head = pd.read_csv(path, nrows=0, sep="\t" if ".tsv" in name else ",").columns
+        head = read_csv_strict(path, nrows=0, sep="\t" if ".tsv" in name else ",").columns
     elif name.endswith((".parquet", ".pq")):
         head = pq.read_schema(path).names
     else:
@@ -312,6 +313,8 @@ def import_sources(
         "skipped_examples": issues.skipped_examples[:_EXAMPLES],
         "invalid_base_model_fields": len(issues.bad_base_model),
         "invalid_base_model_examples": issues.bad_base_model[:_EXAMPLES],
+        "out_of_range_values": issues.out_of_range,
+        "out_of_range_examples": issues.out_of_range_examples[:_EXAMPLES],
         "ignored_values": len(issues.bad_fields),
         "ignored_value_examples": issues.bad_fields[:_EXAMPLES],
     }
@@ -332,10 +335,11 @@ def import_sources(
         "data_quality": dq,
     }
     snap = Snapshot(models=models, edges=edges_df, cards=cards_df, manifest=manifest)
-    if n_dupes or issues.skipped_lines or issues.bad_base_model:
+    if n_dupes or issues.skipped_lines or issues.bad_base_model or issues.out_of_range:
         warnings.warn(
             f"import: {n_dupes} duplicated ids dropped (newest kept), {issues.skipped_lines} lines "
-            f"skipped, {len(issues.bad_base_model)} unusable base_model fields ignored "
+            f"skipped, {len(issues.bad_base_model)} unusable base_model fields ignored, "
+            f"{issues.out_of_range} out-of-range dates or negative counts nulled "
             "(see manifest['data_quality'])",
             DataQualityWarning,
             stacklevel=3,  # the caller of import_sources (past the decorator's frame)
@@ -458,13 +462,15 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def is_snapshot_dir(path: Path) -> bool:
+    """Whether ``path`` holds an hftree snapshot (its manifest says so): the only thing ``--force`` replaces."""
+    return is_hftree_dir(path, _MANIFEST, "hftree-snapshot")
+
+
 def _write(snap: Snapshot, path: Path, *, overwrite: bool) -> Path:
-    if path.exists() and not overwrite:
-        raise SnapshotError(f"{path} already exists; pass overwrite=True (CLI: --force) to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-    try:
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; a snapshot is an ordinary folder
+    manifest = dict(snap.manifest)
+
+    def build(tmp: Path) -> None:
         files = {}
         tables = {"models": (snap.models, MODEL_SCHEMA), "edges": (snap.edges, EDGE_SCHEMA)}
         if snap.cards is not None:
@@ -475,25 +481,16 @@ def _write(snap: Snapshot, path: Path, *, overwrite: bool) -> Path:
             table = table.cast(pa.schema([*schema, *[table.schema.field(c) for c in cols]]))
             pq.write_table(table, tmp / f"{name}.parquet", compression="zstd", compression_level=1)
             files[name] = {"file": f"{name}.parquet", "rows": table.num_rows}
-        manifest = dict(snap.manifest)
         manifest["files"] = files
         manifest["written_at"] = _now()
         with open(tmp / _MANIFEST, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, indent=2, default=str)
             fh.flush()
             os.fsync(fh.fileno())
-        if path.exists():
-            old = path.with_name(f".{path.name}.old-{os.getpid()}")
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    out = replace_dir(path, build, is_ours=is_snapshot_dir, what="an hftree snapshot", overwrite=overwrite)
     snap.manifest = manifest
-    return path
+    return out
 
 
 def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
@@ -507,6 +504,7 @@ def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
     """
     path = Path(path)
     mpath = path / _MANIFEST
+    recover_dir(path)  # a write killed between its renames: the previous snapshot is put back
     if not path.is_dir():
         raise SnapshotError(f"{path} is not a snapshot directory (run `hftree import ... -o {path}` first)")
     if not mpath.exists():
@@ -517,17 +515,18 @@ def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"{mpath}: manifest is not valid JSON ({exc}); re-run the import") from exc
-    if manifest.get("format") != "hftree-snapshot":
+    if not isinstance(manifest, dict) or manifest.get("format") != "hftree-snapshot":
         raise SnapshotError(f"{mpath}: not an hftree snapshot manifest")
     version = manifest.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or version > SCHEMA_VERSION:
         raise SnapshotError(
             f"{mpath}: schema version {version!r} is newer than this hftree understands "
             f"({SCHEMA_VERSION}); upgrade hftree"
         )
+    files = check_manifest(manifest, mpath)
     tables: dict[str, pd.DataFrame] = {}
-    for name, info in manifest.get("files", {}).items():
-        fpath = path / info["file"]
+    for name, info in files.items():
+        fpath = table_path(path, info["file"], mpath)
         try:
             table = pq.read_table(fpath)
         except (OSError, pa.ArrowInvalid) as exc:
@@ -536,7 +535,7 @@ def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
             raise SnapshotError(
                 f"{fpath}: has {table.num_rows} rows, manifest says {info['rows']}; the snapshot is damaged"
             )
-        tables[name] = to_pandas(table)
+        tables[name] = to_pandas(check_table(name, table, fpath, version=version))
     for required in ("models", "edges"):
         if required not in tables:
             raise SnapshotError(f"{mpath}: lists no {required} table; the snapshot is damaged")

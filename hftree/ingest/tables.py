@@ -40,14 +40,51 @@ def _read_frame(path: Path) -> pd.DataFrame:
             return pd.read_parquet(path)
         if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
             sep = "\t" if ".tsv" in name else ","
-            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+            return read_csv_strict(path, sep=sep)
     except (ValueError, UnicodeDecodeError, pa.ArrowInvalid, EOFError, OSError) as exc:
-        if isinstance(exc, FileNotFoundError):
+        if isinstance(exc, FileNotFoundError | InputFormatError):
             raise
         raise InputFormatError(f"cannot read table: {exc}", path=str(path)) from exc
     raise InputFormatError(
         "unknown table format; expected .csv, .csv.gz, .tsv or .parquet", path=str(path)
     )
+
+
+def read_csv_strict(path: Path, *, sep: str = ",", nrows: int | None = None) -> pd.DataFrame:
+    """A CSV as strings, refusing (with the line) rows wider than the header and broken quoting.
+
+    pandas would take the extra leading fields of a wide row as an index and shift every
+    column; here such a file is an :class:`~hftree.errors.InputFormatError`.
+    """
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                               index_col=False, nrows=nrows)
+    except pd.errors.ParserWarning:
+        line, msg = _wide_row(path, sep), "a row has more fields than the header"
+    except pd.errors.ParserError as exc:
+        text = str(exc).removeprefix("Error tokenizing data. C error: ")
+        m = re.search(r"in line (\d+)", text) or re.search(r"starting at row (\d+)", text)
+        line = None if m is None else int(m.group(1)) + (1 if "row" in m.group(0) else 0)
+        msg = "unterminated quoted field" if "EOF inside string" in text else text.split(",")[0]
+    raise InputFormatError(msg, path=str(path), line=line)
+
+
+def _wide_row(path: Path, sep: str) -> int | None:
+    import csv
+    import gzip
+
+    opener = gzip.open if str(path).lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=sep)
+        width = len(next(reader, []))
+        for row in reader:
+            if len(row) > width:
+                return reader.line_num
+    return None
 
 
 def read_model_table(

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import uuid
+import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ import pyarrow.parquet as pq
 from hftree._atomic import atomic_path, write_atomic
 from hftree._progress import progress_bar
 from hftree._version import __version__
-from hftree.errors import InputFormatError, ParameterError, TrackStoreError
+from hftree.errors import DataQualityWarning, InputFormatError, ParameterError, TrackStoreError
 from hftree.ingest.hub.transport import RetryPolicy, hf_errors, hf_version, hub_session
 
 __all__ = ["TRACK_COLUMNS", "TrackRun", "load_downloads", "read_watchlist", "track"]
@@ -213,7 +214,11 @@ def track(
         started = pd.Timestamp(dt.datetime.now(dt.UTC)).floor("ms")
         run_id = uuid.uuid4().hex[:12]
         api = HfApi(endpoint=endpoint, token=token, library_name="hftree", library_version=__version__)
-        with hub_session(retry or RetryPolicy()) as session, hf_errors(token):
+        with (
+            hub_session(retry or RetryPolicy(), endpoint, resume_hint="nothing was written; run track again later")
+            as session,
+            hf_errors(token),
+        ):
             rows = _read_counts(api, entries, token, workers, progress)
         df = pd.DataFrame(rows, columns=["id", "downloads", "downloads_all_time", "likes", "status", "source"])
         df.insert(0, "time", started)
@@ -307,35 +312,59 @@ def _locked(store: Path) -> Iterator[None]:
 
 
 def _load_index(store: Path, *, repair: bool = False) -> dict[str, Any]:
+    """The store's index; rebuilt from the run files when it is unreadable (a truncated write).
+
+    Each run file carries its own entry in its Parquet metadata, so a damaged ``index.json`` is
+    rebuilt from them (with ``repair``, the damaged file is kept as ``index.json.damaged-*``
+    and a new one written). A run file that cannot be read is listed with ``"damaged": True``
+    and left where it is; readers skip it with a :class:`~hftree.errors.DataQualityWarning`.
+    """
     path = store / _INDEX
+    index: dict[str, Any] = {"format": "hftree-track", "version": 1, "runs": []}
+    rebuilt = False
     if path.exists():
         try:
             index = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise TrackStoreError(f"{path}: unreadable index ({exc}); the store is damaged") from exc
-        if index.get("format") != "hftree-track":
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            warnings.warn(f"{path}: unreadable index ({exc}); rebuilt from the run files", DataQualityWarning,
+                          stacklevel=3)
+            index, rebuilt = {"format": "hftree-track", "version": 1, "runs": []}, True
+        if not isinstance(index, dict) or index.get("format") != "hftree-track":
             raise TrackStoreError(f"{path}: not an hftree track index")
-    else:
-        index = {"format": "hftree-track", "version": 1, "runs": []}
+        if not isinstance(index.get("runs"), list) or not all(
+            isinstance(r, dict) and isinstance(r.get("file"), str) for r in index["runs"]
+        ):
+            raise TrackStoreError(f"{path}: runs must be a list of objects with a file; the store is damaged")
     listed = {r["file"] for r in index["runs"]}
     for r in index["runs"]:
-        if not (store / r["file"]).exists():
-            raise TrackStoreError(f"{store}: run file {r['file']} listed in {_INDEX} is missing; the store is damaged")
+        f = r["file"]
+        if Path(f).name != f.removeprefix(f"{_RUNS}/") or not f.startswith(f"{_RUNS}/"):
+            raise TrackStoreError(f"{path}: run file {f!r} is outside {store / _RUNS}; refusing to read it")
+        if not (store / f).exists():
+            raise TrackStoreError(f"{store}: run file {f} listed in {_INDEX} is missing; the store is damaged")
     found = sorted(p for p in (store / _RUNS).glob("run-*.parquet")) if (store / _RUNS).is_dir() else []
     orphans = [p for p in found if f"{_RUNS}/{p.name}" not in listed]
-    if orphans:  # committed runs whose index update was interrupted
-        for p in orphans:
+    for p in orphans:  # committed runs whose index update was interrupted (or a lost index)
+        try:
             raw = pq.read_schema(p).metadata or {}
             meta = json.loads(raw.get(b"hftree-track", b"{}"))
-            index["runs"].append({**meta, "file": f"{_RUNS}/{p.name}", "rows": pq.read_metadata(p).num_rows})
+            entry = {**meta, "file": f"{_RUNS}/{p.name}", "rows": pq.read_metadata(p).num_rows}
+        except (OSError, pa.ArrowInvalid, json.JSONDecodeError):
+            entry = {"file": f"{_RUNS}/{p.name}", "time": "", "damaged": True}
+        index["runs"].append(entry)
+    if orphans:
         index["runs"].sort(key=lambda r: (r.get("time", ""), r["file"]))
-        if repair:
-            _write_index(store, index)
+    if repair and (orphans or rebuilt):
+        if rebuilt:
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+            os.replace(path, path.with_name(f"{_INDEX}.damaged-{stamp}"))  # kept, not lost
+        _write_index(store, index)
     return index
 
 
 def _write_index(store: Path, index: dict[str, Any]) -> None:
-    write_atomic(store / _INDEX, json.dumps(index, indent=1))
+    runs = [r for r in index["runs"] if not r.get("damaged")]  # found again (and reported) at each load
+    write_atomic(store / _INDEX, json.dumps({**index, "runs": runs}, indent=1))
 
 
 def _typed(table: pa.Table) -> pd.DataFrame:
@@ -360,7 +389,12 @@ def load_downloads(store: str | os.PathLike[str]) -> pd.DataFrame:
     Raises
     ------
     TrackStoreError
-        ``store`` is missing, not a track store, or damaged.
+        ``store`` is missing, not a track store, or its index lists a missing run file.
+
+    Warns
+    -----
+    DataQualityWarning
+        A run file cannot be read (it is left out) or the index was rebuilt from the run files.
     """
     store = Path(store)
     if not store.is_dir() or not ((store / _INDEX).exists() or (store / _RUNS).is_dir()):
@@ -370,7 +404,8 @@ def load_downloads(store: str | os.PathLike[str]) -> pd.DataFrame:
     for r in index["runs"]:
         try:
             tables.append(pq.read_table(store / r["file"], schema=TRACK_SCHEMA))
-        except (OSError, pa.ArrowInvalid) as exc:
-            raise TrackStoreError(f"{store / r['file']}: cannot read ({exc}); the store is damaged") from exc
+        except (OSError, pa.ArrowInvalid) as exc:  # one damaged run: the others are still history
+            warnings.warn(f"{store / r['file']}: cannot read ({exc}); this run is left out", DataQualityWarning,
+                          stacklevel=2)
     table = pa.concat_tables(tables) if tables else TRACK_SCHEMA.empty_table()
     return _typed(table.replace_schema_metadata(None))

@@ -126,3 +126,67 @@ def test_common_hub_shapes_take_the_fast_path(tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in recs))
     m, e, _ = fastjson.read_jsonl_duckdb(path)
     assert m.num_rows == 2 and e.num_rows == 3
+
+
+# ----------------------------------------------------------------------------- both import paths
+# whole lines a hostile or broken file holds: the result must not depend on the file's size
+_hostile_lines = st.sampled_from([
+    '{"id": "h/deep", "zz": ' + "[" * 300 + "]" * 300 + "}",
+    '{"id": "h/deeper", "zz": ' + "[" * 1100 + "]" * 1100 + "}",
+    '{"id": "h/nan", "zz": NaN}',
+    '{"id": "h/nan2", "downloads": NaN}',
+    '{"id": "h/inf", "cardData": {"license": "mit"}, "x": -Infinity}',
+    '{"id": "h/y9999", "createdAt": "9999-01-01T00:00:00Z"}',
+    '{"id": "h/y2300", "lastModified": "2300-05-01T00:00:00Z"}',
+    '{"id": "h/y0", "createdAt": "0000-01-01T00:00:00Z"}',
+    '{"id": "h/yneg", "createdAt": "-0001-01-01T00:00:00Z"}',
+    '{"id": "h/neg", "downloads": -5, "likes": -1}',
+    '{"id": "h/priv", "private": "false"}',
+    '{"id": "h/priv2", "private": "no"}',
+    '{"id": "h/deepcard", "cardData": {"widget": ' + "[" * 300 + "]" * 300 + "}}",
+])
+
+
+def _outcome(path, fast: bool):
+    import warnings
+
+    from hftree.errors import InputFormatError
+    from hftree.ingest import snapshot
+
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mp.setattr(snapshot, "_FAST_MIN_BYTES", 0 if fast else 1 << 62)
+        try:
+            snap = snapshot.import_sources([path])
+        except InputFormatError as exc:
+            return ("error", str(exc))
+    extra = [json.loads(x, parse_int=float) if isinstance(x, str) else None for x in snap.models["extra"]]
+    dq = {k: snap.data_quality[k] for k in ("out_of_range_values", "skipped_lines", "ignored_values")}
+    dated = snap.models[["created_at", "last_modified"]].notna().any().any()  # else the time is "now"
+    return ("ok", snap.models.drop(columns="extra"), extra, snap.edges, dq, dated and snap.manifest["snapshot_time"])
+
+
+@settings(max_examples=int(os.environ.get("HFTREE_FUZZ_EXAMPLES", "40")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(_record, min_size=1, max_size=5), st.lists(_hostile_lines, max_size=2), st.booleans(),
+       st.randoms(use_true_random=False))
+def test_both_import_paths_agree_on_hostile_files(tmp_path_factory, records, hostile, bom, rnd):
+    import pandas as pd
+
+    lines = [json.dumps(r) for r in records] + hostile
+    rnd.shuffle(lines)
+    path = tmp_path_factory.mktemp("both") / "m.jsonl"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + "".join(x + "\n" for x in lines).encode())
+    small, large = _outcome(path, fast=False), _outcome(path, fast=True)
+    event(f"{small[0]}")
+    assert small[0] == large[0], (small, large)
+    if small[0] == "error":
+        assert small[1] == large[1]
+        return
+    pd.testing.assert_frame_equal(small[1], large[1])
+    assert small[2] == large[2]
+    pd.testing.assert_frame_equal(small[3], large[3])
+    assert small[4] == large[4] and small[5] == large[5]
+    years = pd.concat([small[1]["created_at"], small[1]["last_modified"]]).dropna().dt.year
+    assert years.between(1970, 2199).all()  # out-of-range dates never reach the table
+    assert not (small[1][["downloads", "likes"]] < 0).any().any()  # nor negative counts

@@ -117,8 +117,9 @@ def test_numbers_outside_int64_are_ignored_not_fatal(tmp_path):
     snap = _import(tmp_path, [rec("a/b", downloads=9.3e18, likes=10**30, downloadsAllTime="1e999"),
                               rec("a/c", downloads=2**63 - 1, likes=-(2**63))])
     assert snap.models["downloads"].isna().tolist() == [True, False]
-    assert snap.models["likes"].isna().tolist() == [True, False]
-    assert snap.models["downloads"].iloc[1] == 2**63 - 1 and snap.models["likes"].iloc[1] == -(2**63)
+    assert snap.models["likes"].isna().tolist() == [True, True]  # a negative count is nulled (issue 15)
+    assert snap.models["downloads"].iloc[1] == 2**63 - 1
+    assert snap.data_quality["out_of_range_values"] == 1
     assert snap.models["downloads_all_time"].isna().all()
     found = " ".join(snap.data_quality["ignored_value_examples"])
     assert "a/b: downloads: unexpected value" in found and "a/b: likes: unexpected value" in found

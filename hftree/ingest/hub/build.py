@@ -112,6 +112,8 @@ def build_snapshot(run: Run, old: Snapshot | None) -> Snapshot:
             "card_requests": int(stats.get("card_requests", 0)),
             "retries": int(stats.get("retries", 0)),
             "rate_limited": int(stats.get("rate_limited", 0)),
+            "malformed_answers": int(stats.get("malformed_answers", 0)),
+            "bad_records_skipped": int(stats.get("bad_records", 0)),
             "waited_seconds": round(float(stats.get("waited_seconds", 0.0)), 3),
             "family_queries": len(state["family"]["queried"]),
             **{f"cards_{k}": int(v) for k, v in sorted(status_counts.items())},

@@ -107,7 +107,8 @@ def download_card(run: Run, model_id: str, sha: str | None) -> tuple[str | None,
     """README text and status.
 
     ``ok``; ``missing`` (no README); ``gated`` (no access); ``not_found`` (the
-    repository is gone); ``http_<code>`` for any other refusal of that one file
+    repository is gone); ``invalid_id`` (an id or commit huggingface_hub refuses to
+    request); ``http_<code>`` for any other refusal of that one file
     (e.g. ``http_403``), so one unreadable README does not stop the fetch. Failures
     the transport retried in vain (Hub down) still end the fetch with :class:`HubError`.
     """
@@ -119,6 +120,7 @@ def download_card(run: Run, model_id: str, sha: str | None) -> tuple[str | None,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
+    from huggingface_hub.utils import HFValidationError
 
     revisions = [sha, "main"] if sha else ["main"]
     for rev in revisions:
@@ -131,6 +133,8 @@ def download_card(run: Run, model_id: str, sha: str | None) -> tuple[str | None,
                 token=run.token,
                 cache_dir=run.cache_dir,
             )
+        except HFValidationError:  # an id (or revision) huggingface_hub will not send: skipped, counted
+            return None, "invalid_id"
         except EntryNotFoundError:
             return None, "missing"
         except GatedRepoError:

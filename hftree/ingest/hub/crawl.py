@@ -44,6 +44,9 @@ def listing_pages(
             token=run.token,
         )
         return
+    from hftree.ingest.hub.guards import check_origin
+
+    check_origin(cursor, run.endpoint, "the saved cursor of this checkpoint")  # never send the token elsewhere
     # list_models has no cursor argument: continue with the helper it paginates with
     from huggingface_hub.hf_api import ModelInfo
     from huggingface_hub.utils import build_hf_headers

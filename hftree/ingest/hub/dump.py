@@ -149,7 +149,7 @@ def _download(dump: str, repo: str, revision: str | None, day: dt.date | None, e
     token = get_token() if token is None else token
     api = HfApi(endpoint=endpoint, token=token, library_name="hftree", library_version=__version__)
     pattern = DUMPS[dump][1]
-    with hub_session(retry), hf_errors(token):
+    with hub_session(retry, api.endpoint, resume_hint="try again later"), hf_errors(token):
         if show_progress(progress):
             enable_progress_bars()  # one bar per dump file: a few, and they are large
         else:

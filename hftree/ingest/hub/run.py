@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Sequence
 
+from hftree._atomic import check_replaceable, recover_dir
 from hftree._version import __version__
 from hftree.errors import SnapshotError
 from hftree.ingest.hub.build import build_snapshot
@@ -14,7 +14,7 @@ from hftree.ingest.hub.crawl import crawl_family, crawl_listing
 from hftree.ingest.hub.query import FetchOptions, FetchPlan, SortKey, describe, plan_fetch, same_update
 from hftree.ingest.hub.transport import RetryPolicy, hf_errors, hub_session
 from hftree.ingest.hub.work import Run, WorkDir, is_run, new_state
-from hftree.ingest.snapshot import Snapshot, load_snapshot
+from hftree.ingest.snapshot import Snapshot, is_snapshot_dir, load_snapshot
 from hftree.schema import RelationFilter
 
 __all__ = ["fetch", "fetch_with"]
@@ -169,7 +169,12 @@ def fetch_with(output: str | os.PathLike[str] | None, options: FetchOptions) -> 
     work = _open_work(plan, options)
     if work is None:  # a resumed fetch that had already saved its snapshot
         return load_snapshot(plan.output)
-    snap = _fetch_into(work, plan, options)
+    try:
+        snap = _fetch_into(work, plan, options)
+    except BaseException:
+        if _nothing_fetched(work):  # a checkpoint of nothing would only block the next fetch
+            work.remove()
+        raise
     snap.save(plan.output, overwrite=bool(plan.overwrite or work.state.get("overwrite")))
     if not options.keep_work:
         work.remove()
@@ -191,6 +196,8 @@ def _open_work(plan: FetchPlan, options: FetchOptions) -> WorkDir | None:
         raise SnapshotError(f"nothing to resume: no fetch checkpoint in {work.path}")
     if output.exists() and not plan.overwrite and not options.resume:
         raise SnapshotError(f"{output} already exists; pass overwrite=True (CLI: --force) to replace it")
+    if os.path.lexists(output) and plan.overwrite:  # refused before the fetch, not after it
+        check_replaceable(output, is_snapshot_dir, "an hftree snapshot")
     if not (options.resume and work.exists()):
         work.create(new_state(plan.query, overwrite=plan.overwrite))
         return work
@@ -207,9 +214,18 @@ def _open_work(plan: FetchPlan, options: FetchOptions) -> WorkDir | None:
         return None
     if output.exists() and not (plan.overwrite or work.state.get("overwrite")):
         raise SnapshotError(f"{output} already exists; pass overwrite=True (CLI: --force) to replace it")
-    for stale in output.parent.glob(f".{output.name}.tmp-*"):  # an interrupted save
-        shutil.rmtree(stale, ignore_errors=True)
+    recover_dir(output)  # an interrupted save: its litter goes, a half-exchanged snapshot comes back
     return work
+
+
+def _nothing_fetched(work: WorkDir) -> bool:
+    st = work.state
+    return (
+        not st.get("resumes")
+        and not st.get("parts")
+        and not st.get("card_parts")
+        and not st.get("family", {}).get("nodes")
+    )
 
 
 def _fetch_into(work: WorkDir, plan: FetchPlan, options: FetchOptions) -> Snapshot:
@@ -220,7 +236,7 @@ def _fetch_into(work: WorkDir, plan: FetchPlan, options: FetchOptions) -> Snapsh
     token = get_token() if options.token is None else options.token
     endpoint = query["endpoint"]
     api = HfApi(endpoint=endpoint, token=token, library_name="hftree", library_version=__version__)
-    with hub_session(options.retry or RetryPolicy()) as session, hf_errors(token):
+    with hub_session(options.retry or RetryPolicy(), endpoint) as session, hf_errors(token):
         run = Run(
             api=api,
             work=work,
