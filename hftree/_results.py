@@ -22,25 +22,41 @@ import pandas as pd
 __all__ = ["Result", "format_value", "frame_html"]
 
 
-def format_value(value: Any) -> str:
+def format_value(value: Any, *, percent: bool = False) -> str:
     """A cell for people: thousands separators, whole numbers without decimals, four significant
-    digits otherwise, ``—`` for missing.
+    digits otherwise, dates as ``YYYY-MM-DD`` (with the time when it is not midnight), ``—`` for
+    missing; with ``percent``, a share as ``12.3 %``.
 
     >>> [format_value(v) for v in [1189000, 0.3924050632911392, 3.0, None, float("nan"), "x"]]
     ['1,189,000', '0.3924', '3', '—', '—', 'x']
+    >>> [format_value(v) for v in [1189432.5, 12345.6, 12.3456, -60.009792, float("inf")]]
+    ['1,189,432', '12,346', '12.35', '-60.01', '∞']
+    >>> format_value(0.3924050632911392, percent=True), format_value(pd.Timestamp("2024-05-01", tz="UTC"))
+    ('39.2 %', '2024-05-01')
     """
-    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)) or value is pd.NA:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "—"
+    if isinstance(value, float | np.floating) and np.isnan(value):
         return "—"
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        ts = pd.Timestamp(value)
+        if ts is pd.NaT:
+            return "—"
+        return ts.strftime("%Y-%m-%d" if ts == ts.normalize() else "%Y-%m-%d %H:%M")
+    if percent and isinstance(value, int | np.integer | float | np.floating):
+        return f"{100 * float(value):.1f} %"
     if isinstance(value, int | np.integer):
         return f"{int(value):,}"
     if isinstance(value, float | np.floating):
         v = float(value)
+        if np.isinf(v):
+            return "∞" if v > 0 else "-∞"
         if v.is_integer() and abs(v) < 1e15:
             return f"{int(v):,}"
-        if abs(v) >= 1e5:
-            return f"{v:,.0f}"
+        if abs(v) >= 1:  # four significant digits, never an exponent
+            return f"{v:,.{max(0, 3 - int(np.floor(np.log10(abs(v)))))}f}"
         return f"{v:.4g}"
     try:
         if pd.isna(value):

@@ -23,11 +23,12 @@ if TYPE_CHECKING:
 __all__ = ["FLAGS"]
 
 #: Identifiability flags and what they mean.
-#: Identifiability flags and what they mean.
 FLAGS: dict[str, str] = {
     "not_converged": "the optimiser stopped before its convergence test passed",
     "too_few_points": "fewer than 4 observed bins for 3 parameters",
-    "no_growth": "the family never gained a descendant; parameters are arbitrary",
+    "no_growth": "the family gained no descendant over at least one full bin; parameters are arbitrary",
+    "too_young": "the family is younger than one full bin (only bin 0, which is 0 by definition, is "
+    "observed): its growth cannot be judged yet",
     "stuck_at_start": "the parameters did not move from the starting point",
     "lam_at_bound": "lambda is at a bound of the search box",
     "mu_at_bound": "mu is at a bound of the search box",
@@ -141,7 +142,9 @@ def _diagnose(batch: _Batch, fitter: BaseAdoptionFitter) -> pd.DataFrame:
             f.append("not_converged")
         if n_obs[i] < 4:
             f.append("too_few_points")
-        if n_obs[i] > 0 and final[i] == 0:
+        if n_obs[i] == 1:  # bin 0 alone: 0 by definition, whatever came after it
+            f.append("too_young")
+        elif n_obs[i] > 1 and final[i] == 0:
             f.append("no_growth")
         if start_same[i]:
             f.append("stuck_at_start")

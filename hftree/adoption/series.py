@@ -103,8 +103,8 @@ def growth_series(
     ModelNotFoundError
         If a requested root is not a model of the table (external nodes have no record).
     InputFormatError
-        If a requested root has no ``created_at`` or the model table has no
-        ``created_at`` column.
+        If a requested root has no ``created_at``, or the model table has no
+        ``created_at`` column or no model has a value in it.
     ParameterError
         If ``bins``, ``scope`` or a relation is not one of the allowed values, or
         ``min_size`` is not a whole number >= 1.
@@ -150,6 +150,12 @@ def growth_series(
     rel = check_relations(relation)
     if "created_at" not in graph.models.columns:
         raise InputFormatError("the graph's model table has no 'created_at' column", field="created_at")
+    if len(graph.models) and not graph.models["created_at"].notna().any():
+        raise InputFormatError(
+            "no model of this snapshot has a creation date (created_at), so no family's growth can be "
+            "placed in time; listings from before 2022 (and bare edge lists) have none",
+            field="created_at",
+        )
     node_time = graph.node_times("created_at")
     n_models = len(graph.models)
 

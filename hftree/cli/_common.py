@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hftree.cli._errors import term  # light (no pandas); defined there for the error lines
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -219,24 +221,68 @@ def load(path: str) -> Snapshot:
     return load_snapshot(path)
 
 
+#: What an ``-o FILE`` extension means, when no ``--format`` is given.
+EXTENSIONS: dict[str, str] = {"csv": "csv", "json": "json", "parquet": "parquet", "txt": "table"}
+
+
+def require_lineage(snapshot: Snapshot, command: str) -> None:
+    """Refuse, in one line, a command that needs lineage on a snapshot without a single edge."""
+    from hftree.errors import InputFormatError
+
+    if len(snapshot.edges) == 0:
+        raise InputFormatError(
+            f"no lineage edges in this snapshot: `hftree {command}` needs parent -> child links (base_model "
+            "tags or cardData, or an edge list given to `hftree import`); `hftree info` shows what it has",
+            field="edges",
+        )
+
+
+def note_missing(models: pd.DataFrame, fields: tuple[str, ...] | None = None) -> None:
+    """Say once, on stderr, which of ``fields`` the snapshot lacks (shown as missing, not zero)."""
+    from hftree.cli._errors import warning_line
+    from hftree.families.coverage import missing_fields, missing_note
+
+    note = missing_note(missing_fields(models, fields))
+    if note:
+        warning_line(note)
+
+
 def output_format(fmt: str | None, output: str | None) -> str:
     """The format to write: ``fmt``, else from ``output``'s extension, else a table.
 
+    An extension that is none of :data:`EXTENSIONS` is refused (nothing is written into a
+    ``.xlsx`` that is not one); ``--format`` says what to write whatever the name.
+
     >>> output_format(None, "fam.parquet"), output_format(None, None), output_format("csv", "x.txt")
     ('parquet', 'table', 'csv')
+    >>> output_format(None, "fam.xlsx")
+    Traceback (most recent call last):
+    ...
+    hftree.errors.UsageError: cannot write fam.xlsx: hftree writes .csv, .json, .parquet or .txt (or give --format)
     """
     from hftree.errors import UsageError
 
     if fmt is None:
         ext = Path(output).suffix.lower().lstrip(".") if output else ""
-        fmt = {"csv": "csv", "json": "json", "parquet": "parquet"}.get(ext, "table")
+        if output and ext not in EXTENSIONS:
+            raise UsageError(f"cannot write {term(output)}: hftree writes .csv, .json, .parquet or .txt "
+                             "(or give --format)")
+        fmt = EXTENSIONS.get(ext, "table")
     if fmt == "parquet" and not output:
         raise UsageError("--format parquet needs -o FILE")
     return fmt
 
 
-def write_frame(df: pd.DataFrame, fmt: str | None, output: str | None) -> None:
-    """Write ``df`` as a table/CSV/JSON/Parquet to ``output`` (temp file + rename) or stdout."""
+def wrote(path: object, what: str) -> None:
+    """Say on stderr what an ``-o`` wrote: ``wrote FILE: what``."""
+    print(f"wrote {term(path)}: {what}", file=sys.stderr)
+
+
+def write_frame(df: pd.DataFrame, fmt: str | None, output: str | None, *, quiet: bool = False) -> None:
+    """Write ``df`` as a table/CSV/JSON/Parquet to ``output`` (temp file + rename) or stdout.
+
+    With ``output``, one line on stderr says what was written (unless ``quiet``).
+    """
     from hftree._atomic import atomic_path, write_atomic
 
     fmt = output_format(fmt, output)
@@ -248,16 +294,41 @@ def write_frame(df: pd.DataFrame, fmt: str | None, output: str | None) -> None:
             df.to_parquet(tmp, index=False)
     else:
         write_atomic(output, render(df, fmt))
+    if not quiet:
+        wrote(output, f"{len(df):,} row{'' if len(df) == 1 else 's'} x {df.shape[1]} columns ({fmt})")
+
+
+def to_json(df: pd.DataFrame, **kwargs: Any) -> str:
+    """``df.to_json(...)`` with ``/`` left as it is (pandas writes ``\\/``, legal JSON but unreadable ids).
+
+    >>> import pandas as pd
+    >>> to_json(pd.DataFrame({"id": ["org/m"]}), orient="records")
+    '[{"id":"org/m"}]'
+    """
+    # pandas never writes a bare "/", so every "\/" is an escaped slash (an escaped backslash
+    # before it is "\\\\", whose last backslash still pairs with the slash's own)
+    return df.to_json(**kwargs).replace("\\/", "/")
 
 
 def render(df: pd.DataFrame, fmt: str) -> str:
-    """``df`` as the text of ``fmt`` (``table``, ``csv`` or ``json``)."""
+    """``df`` as the text of ``fmt`` (``table``, ``csv`` or ``json``).
+
+    A ``table`` is for people: numbers through :func:`hftree._results.format_value` (thousands
+    separators, ``—`` for missing), every cell safe for a terminal.
+    """
     import pandas as pd
 
-    if fmt == "csv":
-        return df.to_csv(index=False)
-    if fmt == "json":
-        return df.to_json(orient="records", date_format="iso", indent=1) + "\n"
-    with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
-        return df.to_string(index=False) + "\n"
+    from hftree._results import format_value
 
+    if fmt == "csv":
+        from hftree._atomic import csv_text
+
+        return csv_text(df)  # cells a spreadsheet would run as formulas (=, +, -, @) defused
+    if fmt == "json":
+        return to_json(df, orient="records", date_format="iso", indent=1) + "\n"
+    shown = pd.DataFrame({term(c): [term(format_value(v)) for v in df[c].tolist()] for c in df.columns},
+                         index=df.index)
+    if df.shape[1] and not len(df):
+        return "(no rows)\n"
+    with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
+        return shown.to_string(index=False) + "\n"

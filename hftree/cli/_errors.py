@@ -28,8 +28,19 @@ from typing import NoReturn
 
 from hftree.errors import HftreeError, ParameterError, UsageError
 
-__all__ = ["ERRORS", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_USAGE", "ArgumentParser", "ErrorRule",
-           "error_line", "handle", "option_names", "warning_line"]
+__all__ = [
+    "ERRORS",
+    "EXIT_FAILURE",
+    "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "ArgumentParser",
+    "ErrorRule",
+    "error_line",
+    "handle",
+    "option_names",
+    "term",
+    "warning_line",
+]
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -136,14 +147,27 @@ def option_names(parser: argparse.ArgumentParser) -> dict[str, str]:
     return out
 
 
+def term(text: object) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences, newlines) shown escaped.
+
+    >>> term("org/m\\x1b[31mred\\n")
+    'org/m\\\\x1b[31mred\\\\n'
+    """
+    s = str(text)
+    if s.isprintable():
+        return s
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in s)
+
+
 def error_line(message: str) -> None:
-    """Print ``hftree: error: MESSAGE`` on stderr: the one form of every CLI error."""
-    print(f"hftree: error: {message}", file=sys.stderr)
+    """Print ``hftree: error: MESSAGE`` on stderr: the one form of every CLI error (control
+    characters of model ids or file names escaped, so a hostile id cannot drive the terminal)."""
+    print(f"hftree: error: {term(message)}", file=sys.stderr)
 
 
 def warning_line(message: object) -> None:
-    """Print ``hftree: warning: MESSAGE`` on stderr (one line)."""
-    print(f"hftree: warning: {' '.join(str(message).split())}", file=sys.stderr)
+    """Print ``hftree: warning: MESSAGE`` on stderr (one line, control characters escaped)."""
+    print(f"hftree: warning: {term(' '.join(str(message).split()))}", file=sys.stderr)
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -53,7 +53,7 @@ def _ordering_frame(o) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hftree.cli._common import load, write_frame
+    from hftree.cli._common import load, output_format, require_lineage, write_frame
     from hftree.drift import card_drift, license_audit, mutation_rates, transitions
     from hftree.errors import UsageError
     from hftree.lineage import LineageGraph
@@ -64,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
     if table not in TABLES[name]:
         raise UsageError(f"--table {table} does not apply to --trait {args.trait}; "
                          f"choose one of {', '.join(TABLES[name])}")
+    output_format(args.format, args.output)  # an unknown -o extension fails before the work
     snap = load(args.snapshot)
+    require_lineage(snap, "drift")
     G = LineageGraph.from_snapshot(snap, warn=False)
     rel = args.relation or DEFAULT_RELATIONS
     if name == "card":

@@ -8,14 +8,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hftree.cli._common import (
+    EXTENSIONS,
     FORMATS,
     ApiChoices,
     add_alias,
     add_relation_arg,
     load,
     render,
+    to_json,
     whole_number,
     write_frame,
+    wrote,
 )
 
 if TYPE_CHECKING:
@@ -37,7 +40,7 @@ TABLES: tuple[str, ...] = (
     "selection",
 )
 _EXT = {"table": "txt", "csv": "csv", "json": "json", "parquet": "parquet"}
-_FMT_OF_EXT = {"txt": "table", "csv": "csv", "json": "json", "parquet": "parquet"}
+_FMT_OF_EXT = EXTENSIONS  # one table of extensions for every command
 _SCREEN_ROWS = 25
 #: Columns of the wide family table shown on screen (files get every column).
 _SCREEN_COLUMNS = {
@@ -128,15 +131,13 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def _as_text(tables: dict[str, pd.DataFrame], fmt: str, *, screen: bool) -> str:
     if fmt == "json":
         body = ",\n".join(
-            f'"{name}": {df.to_json(orient="records", date_format="iso")}'
+            f'"{name}": {to_json(df, orient="records", date_format="iso")}'
             for name, df in tables.items()
         )
         return "{\n" + body + "\n}\n"
     parts = []
     for name, df in tables.items():
         head = f"# {name}"
-        if fmt == "table" and name == "summary":
-            df = df.assign(value=[_number(v) for v in df["value"]])
         if fmt == "table":
             head += f" ({len(df):,} row{'' if len(df) == 1 else 's'})"
             if screen and name in _SCREEN_COLUMNS:
@@ -148,19 +149,12 @@ def _as_text(tables: dict[str, pd.DataFrame], fmt: str, *, screen: bool) -> str:
     return "\n".join(parts)
 
 
-def _number(v: float) -> str:
-    """A summary figure for reading: counts with thousands separators, shares with 4 decimals."""
-    if v != v:  # NaN
-        return "NaN"
-    if float(v).is_integer() and abs(v) < 1e15:
-        return f"{int(v):,}"
-    return f"{v:.4f}" if abs(v) >= 1e-3 else f"{v:.3e}"
-
-
 def run(args: argparse.Namespace) -> int:
     from hftree._atomic import write_atomic
+    from hftree.cli._errors import warning_line
     from hftree.ecosystem import ecosystem_stats
     from hftree.errors import UsageError
+    from hftree.families.coverage import missing_fields, missing_note
     from hftree.lineage import LineageGraph
 
     out = Path(args.output) if args.output else None
@@ -191,6 +185,9 @@ def run(args: argparse.Namespace) -> int:
         time_column=args.time_column,
     )
     tables = res.tables
+    note = missing_note(missing_fields(models))
+    if note:
+        warning_line(note)
     if args.table:
         absent = [t for t in args.table if t not in tables]
         if absent:
@@ -203,11 +200,12 @@ def run(args: argparse.Namespace) -> int:
     elif to_dir:
         out.mkdir(parents=True, exist_ok=True)
         for name, df in tables.items():
-            write_frame(df, fmt, str(out / f"{name}.{_EXT[fmt]}"))
-        print(f"wrote {len(tables)} tables ({fmt}) to {out}/", file=sys.stderr)
+            write_frame(df, fmt, str(out / f"{name}.{_EXT[fmt]}"), quiet=True)
+        wrote(f"{out}/", f"{len(tables)} tables ({fmt}): {', '.join(tables)}")
     elif fmt in ("csv", "parquet"):
         ((name, df),) = tables.items()
         write_frame(df, fmt, str(out))
     else:
         write_atomic(out, _as_text(tables, fmt, screen=False))
+        wrote(out, f"{len(tables)} tables ({fmt}): {', '.join(tables)}")
     return 0

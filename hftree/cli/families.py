@@ -11,6 +11,9 @@ from hftree.cli._common import (
     add_relation_arg,
     add_top_arg,
     load,
+    note_missing,
+    output_format,
+    require_lineage,
     whole_number,
     write_frame,
 )
@@ -40,16 +43,34 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 _SCREEN = ["root", "descendants", "n_finetune", "n_adapter", "n_quantized", "n_merge", "children",
-           "depth", "authors", "family_downloads", "root_license", "license_differs_share"]
+           "depth", "authors", "family_downloads", "root_license", "license_differs_share", "days_to_first_child"]
 
 
 def run(args: argparse.Namespace) -> int:
+    import warnings
+
+    from hftree.errors import DataQualityWarning
     from hftree.families import family_stats
     from hftree.lineage import LineageGraph
 
-    G = LineageGraph.from_snapshot(load(args.snapshot))
+    output_format(args.format, args.output)  # an unknown -o extension fails before the work
+    snap = load(args.snapshot)
+    require_lineage(snap, "families")
+    G = LineageGraph.from_snapshot(snap)
     screen = args.output is None and args.format in (None, "table")
-    df = family_stats(G, relation=args.relation, min_size=args.min_size, sort=args.sort, top=args.top,
-                      columns=args.columns or (_SCREEN if screen else None))
+    df = family_stats(G, relation=args.relation, min_size=args.min_size, sort=args.sort, top=args.top)
+    note_missing(G.models, ("created_at", "downloads", "likes", "license"))
+    early = df[df["days_to_first_child"] < 0]
+    if len(early):
+        first = early.sort_values("days_to_first_child").iloc[0]
+        warnings.warn(
+            f"{len(early):,} {'family has' if len(early) == 1 else 'families have'} a child created before "
+            "their root (negative days_to_first_child, "
+            f"e.g. {first['root']}: {-first['days_to_first_child']:.1f} days); a base model re-pointed after "
+            "the fact, or a wrong date",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    df = df[args.columns or (_SCREEN if screen else list(df.columns))]
     write_frame(df, args.format, args.output)
     return 0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from hftree.cli._common import add_relation_arg, load
+from hftree.cli._common import add_relation_arg, load, term
+
+__all__ = ["register", "render_text", "run", "term"]
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -22,18 +24,6 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     p.set_defaults(run=run)
     return p
-
-
-def term(text: object) -> str:
-    """``text`` safe for a terminal: control characters (escape sequences, newlines) shown escaped.
-
-    >>> term("org/m\\x1b[31mred\\n")
-    'org/m\\\\x1b[31mred\\\\n'
-    """
-    s = str(text)
-    if s.isprintable():
-        return s
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in s)
 
 
 def render_text(f) -> str:

@@ -40,12 +40,17 @@ def run(args: argparse.Namespace) -> int:
 
 def render(s: dict, name: str) -> str:
     """The text ``hftree info`` prints for a :func:`~hftree.families.overview.snapshot_summary`."""
+    from hftree.cli._common import term
+
     lines: list[str] = []
     out = lines.append
     out(f"snapshot        {name} (taken {s['snapshot_time']})")
     out(f"models          {s['models']:,}   cards {s['cards']:,}")
-    out(f"external parents {s['external_parents']:,} (named as base model, no record)")
-    out(f"edges           {s['edges']:,} (declared {s['declared_edges']:,})")
+    ext = s.get("external_nodes", s["external_parents"])
+    out(f"ids without a record {ext:,}: {s['external_parents']:,} named as a parent, "
+        f"{s.get('external_children', 0):,} named only as a child")
+    out(f"edges           {s['edges']:,} (declared {s['declared_edges']:,})"
+        + ("   no lineage edges in this snapshot" if not s["edges"] else ""))
     for r, k in s["edges_by_relation"].items():
         out(f"  {r:<13} {k:>10,}")
     if s.get("edges_by_source"):
@@ -54,10 +59,11 @@ def render(s: dict, name: str) -> str:
     out(f"roots with descendants {s['roots_with_descendants']:,}   isolated models {s['isolated_models']:,}")
     out("largest families")
     for f in s["largest_families"]:
-        out(f"  {f['descendants']:>8,}  {f['root']}")
+        out(f"  {f['descendants']:>8,}  {term(f['root'])}")
     out("family sizes (descendants: families, share)")
     for row in s["family_sizes"]:
         out(f"  {row['descendants']:>12}: {row['families']:>9,}  {row['share']:.1%}")
+    _coverage(s, out)
     out("data quality")
     for k, v in {**s["import_quality"], **s["graph_quality"]}.items():
         if isinstance(v, dict):  # e.g. relation_disagreement_kinds: one line per kind
@@ -67,11 +73,34 @@ def render(s: dict, name: str) -> str:
         label = _LABELS.get(k, k)
         out(f"  {label:<28} {v:,}" if isinstance(v, int) else f"  {label:<28} {v}")
     for e in s["cycle_edges_removed"]:
-        out(f"  cycle broken: removed {e['parent']} -> {e['child']}")
+        out(f"  cycle broken: removed {term(e['parent'])} -> {term(e['child'])}")
     for e in s["near_miss_examples"]:
-        out(f"  near-miss id (not joined): {e['external']} ~ {e['model']}")
+        out(f"  near-miss id (not joined): {term(e['external'])} ~ {term(e['model'])}")
+    if s.get("children_before_parent"):
+        out(f"  {'children dated before parent':<28} {s['children_before_parent']:,}   families with a negative "
+            f"days_to_first_child {s['roots_with_earlier_child']:,}")
+        for x in s.get("earlier_child_examples", []):
+            out(f"    {term(x['root'])}: first child {-x['days_to_first_child']:,} days before the root")
     return "\n".join(lines) + "\n"
 
 
 #: Data-quality keys named for people where the key alone misleads.
-_LABELS = {"placeholder_created_at": "placeholder createdAt"}
+_LABELS = {"placeholder_created_at": "placeholder createdAt",
+           "ignored_values": "wrong-type values ignored",
+           "external_nodes": "ids without a record",
+           "external_children": "... named as a child"}
+
+
+def _coverage(s: dict, out: Any) -> None:
+    """The field-coverage lines: how many models have each field, and which fields none has."""
+    cov = s.get("field_coverage")
+    if not cov:
+        return
+    out("field coverage (models with a value)")
+    for row in cov:
+        share = "" if row["share"] is None else f"{row['share']:.1%}"
+        missing = f"   {row['missing']:,} missing" if row["missing"] and row["models"] else ""
+        none = "" if row["models"] else "   none"
+        out(f"  {row['field']:<14} {row['models']:>10,}  {share:>6}{missing}{none}")
+    if s.get("missing_fields"):
+        out("  this snapshot has no " + ", ".join(s["missing_fields"]) + ": analyses show them as missing, not zero")

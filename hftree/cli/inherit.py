@@ -75,11 +75,13 @@ class _AllOr(ApiChoices):
 
 
 def run(args: argparse.Namespace) -> int:
-    from hftree.cli._common import load, write_frame
+    from hftree.cli._common import load, output_format, require_lineage, write_frame
     from hftree.traits import inheritance
     from hftree.traits.kinship import DEFAULT_RELATIONS
 
+    output_format(args.format, args.output)  # an unknown -o extension fails before the work
     snap = load(args.snapshot)
+    require_lineage(snap, "inherit")
     exact = "all" if "all" in args.exact else args.exact
     res = inheritance(snap, traits=args.traits, measures=args.measures, kinships=args.kinships,
                       relation=args.relation or DEFAULT_RELATIONS, samples=args.samples, exact=exact,

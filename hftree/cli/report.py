@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument(
         "--no-analyses", action="store_true", help="core sections only (no analysis modules)"
     )
-    p.add_argument("--title", help="report title (default 'hftree report')")
+    p.add_argument("--title", help="report title (default 'hftree report: ' and the snapshot's name)")
+    p.add_argument("--svg", action="store_true", help="also write every figure as SVG (default: PNG only)")
     p.set_defaults(run=run)
     return p
 
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         table_rows=args.table_rows,
         analyses=not args.no_analyses,
         title=args.title,
+        svg=args.svg,
     )
     for s in res.sections:
         line = f"  {s.id:<14} {s.status:<8} {s.seconds:6.1f} s"

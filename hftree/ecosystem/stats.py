@@ -22,6 +22,7 @@ from hftree.ecosystem.shares import (
 )
 from hftree.ecosystem.trends import _months, _per_month
 from hftree.errors import InputFormatError, ParameterError, UsageError
+from hftree.families.coverage import missing_fields
 from hftree.licenses import LICENSE_CLASSES, license_classes
 from hftree.lineage.graph import LineageGraph
 from hftree.schema import RelationFilter
@@ -182,7 +183,13 @@ class EcosystemStats(Result):
         s = self.headline.set_index("statistic")["value"]
         if statistic not in s.index:
             raise ParameterError("statistic", f"one of {', '.join(s.index)}", statistic)
-        return float(s[statistic])
+        v = s[statistic]
+        return float("nan") if pd.isna(v) else float(v)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Fields the analysed models lack (their statistics are ``<NA>``), from ``headline.attrs``."""
+        return tuple(self.headline.attrs.get("missing_fields", ()))
 
     @property
     def selection_label(self) -> str:
@@ -347,6 +354,9 @@ def ecosystem_stats(
                 pd.array(license_classes(sub["license"], sub.get("license_name")), dtype="string"),
             )
 
+    lacks = missing_fields(sub, ["downloads", "likes", "license"])
+    for name in ("license_shares", "author_shares", "task_shares", "library_shares"):
+        shares[name] = _blank_missing(shares[name], lacks)
     summary = _summary(
         n_total,
         n,
@@ -361,7 +371,15 @@ def ecosystem_stats(
         tms,
         "all models" if top is None else f"top {top:,} by {by}",
         time_column,
+        lacks,
     )
+    classes = _blank_missing(classes, lacks)
+    if fam is not None and "downloads" in lacks:  # every family figure but the counts is about downloads
+        fam = fam.copy()
+        for c in ("family_downloads", "root_downloads", "descendant_downloads", "root_share",
+                  "top_descendant_share", "gini", "hhi"):
+            if c in fam.columns:
+                fam[c] = pd.array([None] * len(fam), dtype="Int64" if c.endswith("downloads") else "Float64")
     return EcosystemStats(
         headline=summary,
         license_shares=shares["license_shares"],
@@ -396,6 +414,7 @@ def _summary(
     tms: np.ndarray,
     selection: str,
     time_column: str,
+    lacks: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     dl0 = np.nan_to_num(dl, nan=0.0)
     total_dl = float(dl0.sum())
@@ -498,10 +517,56 @@ def _summary(
             f"models with a {time_column} value (monthly tables)",
         )
     )
-    return pd.DataFrame(
+    values = pd.array([float(r[1]) for r in rows], dtype="Float64")
+    names = [r[0] for r in rows]
+    for i, name in enumerate(names):  # a field the snapshot lacks has no statistic, not a zero
+        if any(f in _NEEDS.get(name, ()) for f in lacks) or np.isnan(float(rows[i][1])):
+            values[i] = pd.NA
+    out = pd.DataFrame(
         {
-            "statistic": pd.array([r[0] for r in rows], dtype="string"),
-            "value": np.asarray([float(r[1]) for r in rows], dtype=np.float64),
+            "statistic": pd.array(names, dtype="string"),
+            "value": values,
             "description": pd.array([r[2] for r in rows], dtype="string"),
         }
     )
+    out.attrs["missing_fields"] = list(lacks)
+    return out
+
+
+#: The fields each headline figure is computed from (NA when the snapshot lacks one of them).
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "downloads": ("downloads",),
+    "likes": ("likes",),
+    "licensed_model_share": ("license",),
+    "permissive_model_share": ("license",),
+    "permissive_download_share": ("license", "downloads"),
+    "apache_mit_model_share": ("license",),
+    "apache_mit_download_share": ("license", "downloads"),
+    "apache_mit_share_of_licensed": ("license",),
+    "apache_mit_download_share_of_licensed": ("license", "downloads"),
+    "pearson_r2": ("likes", "downloads"),
+    "log1p_pearson_r2": ("likes", "downloads"),
+    "spearman_rho": ("likes", "downloads"),
+    "gini": ("downloads",),
+    "hhi": ("downloads",),
+    "top1pct_share": ("downloads",),
+    "top10_share": ("downloads",),
+    "author_gini": ("downloads",),
+    "author_hhi": ("downloads",),
+    "root_download_share": ("downloads",),
+    "median_root_share": ("downloads",),
+}
+
+
+def _blank_missing(frame: pd.DataFrame, lacks: tuple[str, ...]) -> pd.DataFrame:
+    """A share table with the columns of the fields in ``lacks`` set to ``<NA>`` (not 0)."""
+    cols = {"downloads": ("downloads", "download_share"), "likes": ("likes", "like_share"),
+            "license": ("model_share", "models") if "license_class" in frame.columns[:1] else ()}
+    blank = [c for f in lacks for c in cols.get(f, ()) if c in frame.columns]
+    if not blank:
+        return frame
+    frame = frame.copy()
+    for c in blank:
+        dtype = "Int64" if pd.api.types.is_integer_dtype(frame[c].dtype) else "Float64"
+        frame[c] = pd.array([None] * len(frame), dtype=dtype)
+    return frame

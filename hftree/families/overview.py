@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from hftree.families.coverage import field_coverage, missing_fields
 from hftree.families.stats import family_size_distribution
 from hftree.lineage.graph import LineageGraph
 
@@ -15,7 +16,24 @@ __all__ = ["snapshot_summary"]
 def snapshot_summary(snapshot: Any, graph: LineageGraph | None = None) -> dict:
     """Counts, relations, roots, family sizes and data quality of a snapshot (what ``hftree info`` prints).
 
-    Pass ``graph`` (its :class:`~hftree.lineage.LineageGraph`) when it is already built.
+    Parameters
+    ----------
+    snapshot : Snapshot
+        The snapshot (its ``models``, ``edges`` and ``manifest`` are read).
+    graph : LineageGraph, optional
+        Its lineage graph, when it is already built.
+
+    Returns
+    -------
+    dict
+        Counts (``models``; ``external_parents``: ids without a record named as a parent,
+        ``external_children``: named only as a child, e.g. by an edge list; ``external_nodes``
+        both), ``edges_by_relation``, ``largest_families``, ``family_sizes``, the import and
+        graph data-quality counts, ``field_coverage`` (one record per field:
+        :func:`hftree.families.coverage.field_coverage`), ``missing_fields`` (the fields no
+        model has) and ``children_before_parent`` (edges whose child is dated before its
+        parent; ``roots_with_earlier_child``: families whose ``days_to_first_child`` is
+        negative, with ``earlier_child_examples``).
     """
     G = graph if graph is not None else LineageGraph.from_snapshot(snapshot, warn=False)
     mem = G.members()
@@ -24,24 +42,50 @@ def snapshot_summary(snapshot: Any, graph: LineageGraph | None = None) -> dict:
     sizes = np.bincount(mem.root, minlength=G.n_nodes)[mem.roots]
     m = snapshot.manifest
     rep = {k: v for k, v in G.report.items() if not k.endswith("examples") and k != "cycle_edges_removed"}
+    outdeg = np.diff(G.view()[0].indptr)
+    early = _children_before_parent(G, indeg)
     return {
         "snapshot_time": m.get("snapshot_time"),
         "sources": [s["path"] for s in m.get("sources", [])],
         "models": int((~G.external).sum()),
-        "external_parents": int(G.external.sum()),
+        "external_nodes": int(G.external.sum()),
+        "external_parents": int((G.external & (outdeg > 0)).sum()),
+        "external_children": int((G.external & (outdeg == 0)).sum()),
         "cards": m.get("counts", {}).get("cards", 0),
         "declared_edges": len(snapshot.edges),
         "edges": G.n_edges,
         "edges_by_relation": G.relation_counts(),
         "models_with_parent": int((indeg > 0).sum()),
         "roots_with_descendants": len(mem.roots),
-        "isolated_models": int(((indeg == 0) & (np.diff(G.view()[0].indptr) == 0)).sum()),
+        "isolated_models": int(((indeg == 0) & (outdeg == 0) & ~G.external).sum()),
         "largest_families": _largest(G, mem.roots, sizes),
         "family_sizes": family_size_distribution(sizes).to_dict("records"),
         "graph_quality": rep,
         "cycle_edges_removed": G.report.get("cycle_edges_removed", [])[:10],
         "near_miss_examples": G.report.get("near_miss_examples", [])[:10],
         "import_quality": {k: v for k, v in m.get("data_quality", {}).items() if not k.endswith("examples")},
+        "field_coverage": field_coverage(G.models).drop(columns="lacking").to_dict("records"),
+        "missing_fields": list(missing_fields(G.models)),
+        **early,
+    }
+
+
+def _children_before_parent(G: LineageGraph, indeg: np.ndarray, k: int = 5) -> dict[str, Any]:
+    """Edges whose child was created before its parent, and the roots (no parent) with such a child."""
+    t = G.node_times("created_at")
+    missing = np.iinfo(np.int64).min
+    p, c = G.parent, G.child
+    bad = (t[p] != missing) & (t[c] != missing) & (t[c] < t[p])
+    at_root = bad & (indeg[p] == 0)
+    roots, inv = np.unique(p[at_root], return_inverse=True)
+    first = np.full(len(roots), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, inv, t[c[at_root]])
+    days = np.round((first - t[roots]) / 86_400_000, 1)
+    worst = sorted(zip(days.tolist(), G.id_of(roots), strict=True))
+    return {
+        "children_before_parent": int(bad.sum()),
+        "roots_with_earlier_child": len(roots),
+        "earlier_child_examples": [{"root": r, "days_to_first_child": d} for d, r in worst[:k]],
     }
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from hftree.errors import ParameterError
+from hftree.families.coverage import has_field
 from hftree.lineage.graph import LineageGraph
 from hftree.schema import RELATIONS, RelationFilter
 
@@ -32,15 +33,18 @@ FAMILY_COLUMNS: dict[str, str] = {
     "root_created_at": "creation time of the root",
     "first_descendant_at": "creation time of the earliest descendant",
     "last_descendant_at": "creation time of the latest descendant",
-    "days_to_first_child": "days from the root's creation to its first direct child",
-    "root_downloads": "downloads of the root",
-    "descendant_downloads": "downloads summed over the descendants",
+    "days_to_first_child": "days from the root's creation to its first direct child (negative: a child "
+    "dated before its root)",
+    "descendants_before_root": "descendants created before their root (a re-pointed base model or a wrong date)",
+    "root_downloads": "downloads of the root (NA: the root has no download count)",
+    "descendant_downloads": "downloads summed over the descendants that have a count (NA: none has)",
     "family_downloads": "root + descendant downloads",
     "top_descendant_share": "share of family downloads held by the most downloaded descendant",
     "root_likes": "likes of the root",
     "descendant_likes": "likes summed over the descendants",
     "root_license": "licence of the root",
-    "license_differs_share": "share of descendants whose licence differs from the root's (missing = 'none')",
+    "license_differs_share": "share of descendants whose licence differs from the root's (missing = 'none'; "
+    "NA when the snapshot has no licences)",
     "new_30d": "descendants created in the 30 days before the snapshot time",
     "new_90d": "... in the 90 days before",
     "new_365d": "... in the 365 days before",
@@ -112,6 +116,11 @@ def family_stats(
     family's descendants are such models. Generations are shortest distances
     from the root.
 
+    Missing is not zero: a root without a download count has ``root_downloads``
+    ``<NA>``, sums are over the models that have a count (``<NA>`` when none has),
+    and ``license_differs_share`` is ``<NA>`` when the snapshot has no licences
+    (:func:`hftree.families.coverage.missing_fields`).
+
     Examples
     --------
     >>> from hftree.datasets import toy_graph
@@ -182,21 +191,32 @@ def family_stats(
         np.nan,
     )
 
-    def num(name: str) -> np.ndarray:
+    def num(name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Values (0 where missing) and which nodes have one; external nodes have none."""
         if name not in cols:
-            return np.zeros(n)
-        v = G.models[name].to_numpy(dtype="float64", na_value=0.0)
-        return np.concatenate([v, np.zeros(n - len(v))])
+            return np.zeros(n), np.zeros(n, dtype=bool)
+        col = G.models[name]
+        v = col.to_numpy(dtype="float64", na_value=0.0)
+        pad = n - len(v)
+        return np.concatenate([v, np.zeros(pad)]), np.concatenate([col.notna().to_numpy(), np.zeros(pad, bool)])
 
-    dl = num("downloads")
-    likes = num("likes")
+    def na_int(values: np.ndarray, known: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        out = pd.array(np.where(known, values, 0).astype(np.int64), dtype="Int64")
+        out[~known] = pd.NA
+        return out
+
+    dl, has_dl = num("downloads")
+    likes, has_likes = num("likes")
     desc_dl = np.bincount(f, weights=dl[node], minlength=k)
+    desc_has_dl = np.bincount(f, weights=has_dl[node], minlength=k) > 0
     top_dl = np.zeros(k)
     np.maximum.at(top_dl, f, dl[node])
     fam_dl = dl[roots] + desc_dl
+    fam_has_dl = has_dl[roots] | desc_has_dl
     with np.errstate(invalid="ignore", divide="ignore"):
-        top_share = np.where(fam_dl > 0, top_dl / fam_dl, np.nan)
+        top_share = np.where((fam_dl > 0) & desc_has_dl, top_dl / np.where(fam_dl > 0, fam_dl, 1), np.nan)
     desc_likes = np.bincount(f, weights=likes[node], minlength=k)
+    desc_has_likes = np.bincount(f, weights=has_likes[node], minlength=k) > 0
 
     lcodes, lvalues = G.node_codes("license")  # -1 (missing) compares as the licence "none"
     if "none" in lvalues:
@@ -204,6 +224,11 @@ def family_stats(
     differs = lcodes[node] != lcodes[roots][f]
     with np.errstate(invalid="ignore", divide="ignore"):
         lic_diff = np.bincount(f, weights=differs, minlength=k) / np.maximum(size, 1)
+    if not has_field(G.models, "license"):  # no licence at all: nothing differs or agrees
+        lic_diff = np.full(k, np.nan)
+    # descendants created before their root (a re-pointed base_model, or a wrong date)
+    early = np.bincount(f[known], weights=c_node[known] < created[roots][f[known]], minlength=k)
+    early = np.where(root_created != _NAT, early, 0).astype(np.int64)
 
     snap = G.snapshot_time.value // 1_000_000  # ns -> ms
     new = {}
@@ -231,16 +256,17 @@ def family_stats(
             "first_descendant_at": ts(first_at, first_at == np.iinfo(np.int64).max),
             "last_descendant_at": ts(last_at, last_at == _NAT),
             "days_to_first_child": days_first,
-            "root_downloads": dl[roots].astype(np.int64),
-            "descendant_downloads": desc_dl.astype(np.int64),
-            "family_downloads": fam_dl.astype(np.int64),
-            "top_descendant_share": top_share,
-            "root_likes": likes[roots].astype(np.int64),
-            "descendant_likes": desc_likes.astype(np.int64),
+            "descendants_before_root": early,
+            "root_downloads": na_int(dl[roots], has_dl[roots]),
+            "descendant_downloads": na_int(desc_dl, desc_has_dl),
+            "family_downloads": na_int(fam_dl, fam_has_dl),
+            "top_descendant_share": pd.array(top_share, dtype="Float64"),
+            "root_likes": na_int(likes[roots], has_likes[roots]),
+            "descendant_likes": na_int(desc_likes, desc_has_likes),
             "root_license": pd.array(
                 [None if k < 0 else lvalues[k] for k in lcodes[roots].tolist()], dtype="string"
             ),
-            "license_differs_share": lic_diff,
+            "license_differs_share": pd.array(lic_diff, dtype="Float64"),
             "new_30d": new[30],
             "new_90d": new[90],
             "new_365d": new[365],

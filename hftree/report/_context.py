@@ -17,7 +17,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from hftree._atomic import atomic_path, write_atomic
+from hftree.errors import HftreeError
 from hftree.families import family_stats
+from hftree.families.coverage import FIELDS, missing_fields
 from hftree.families.overview import snapshot_summary
 from hftree.lineage.graph import LineageGraph, Rel
 from hftree.report._html import e, sortable_table
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
     from hftree.ingest import Snapshot
 
-__all__ = ["Context", "Figures", "Section", "frame_table", "short_repr"]
+__all__ = ["Context", "Figures", "Section", "frame_table", "plain_error", "short_repr", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,15 @@ class Section:
     ----------
     id, title : str
         Anchor (``<section id=...>``) and heading.
-    status : {"ok", "partial", "error"}
-        ``partial``: some figure could not be drawn; ``error``: the analysis
-        raised. The section says which and why.
+    status : {"ok", "partial", "skipped", "error"}
+        ``partial``: some figure could not be drawn; ``skipped``: the snapshot
+        lacks what the analysis needs (no lineage, no dates, ...); ``error``: the
+        analysis raised. The section says which and why, in words for readers.
     note : str
-        What failed ("" when ok).
+        What failed or was left out ("" when ok), for the command line: it may
+        name the exception, the page does not.
     figures : tuple of str
-        Files written to ``assets/`` (PNG and SVG).
+        Files written to ``assets/`` (PNG, and SVG on request).
     seconds : float
         Time spent building the section.
     """
@@ -71,6 +75,7 @@ class Context:
         top_trees: int,
         max_nodes: int,
         table_rows: int,
+        svg: bool = False,
     ) -> None:
         self.snapshot = snapshot
         self.G = G
@@ -79,6 +84,10 @@ class Context:
         self.top_trees = top_trees
         self.max_nodes = max_nodes
         self.table_rows = table_rows
+        self.svg = svg
+        #: fields no model of the snapshot has (:func:`hftree.families.coverage.missing_fields`)
+        self.missing: tuple[str, ...] = missing_fields(G.models)
+        self.has_cards = snapshot.cards is not None and len(snapshot.cards) > 0
         self._families: pd.DataFrame | None = None
         self._summary: dict[str, Any] | None = None
         self.written: list[str] = []
@@ -90,6 +99,26 @@ class Context:
         if self._families is None:
             self._families = family_stats(self.G, relation=self.relation)
         return self._families
+
+    @property
+    def has_lineage(self) -> bool:
+        """Whether the graph has at least one edge (families, inheritance and drift need one)."""
+        return self.G.n_edges > 0
+
+    def lacking(self, needs: tuple[str, ...]) -> str:
+        """Why something needing ``needs`` (fields, ``"lineage"``, ``"cards"``) cannot be computed ("" if it can)."""
+        words = []
+        for n in needs:
+            if n == "lineage" and not self.has_lineage:
+                words.append("lineage edges")
+            elif n == "cards" and not self.has_cards:
+                words.append("model cards")
+            elif n in self.missing:
+                words.append(FIELDS.get(n, n))
+        if not words:
+            return ""
+        listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+        return f"this snapshot has no {listed}"
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -112,18 +141,19 @@ class Context:
         caption: str,
         size: tuple[float, float] = (7.0, 4.5),
     ) -> tuple[str, list[str]]:
-        """Draw on a fresh matplotlib Figure (no pyplot state), save PNG + SVG, return HTML and files."""
+        """Draw on a fresh matplotlib Figure (no pyplot state), save PNG (+ SVG with ``svg``), return HTML and files."""
         fig = Figure(figsize=size, layout="constrained")
         draw(fig.add_subplot())
         files = []
-        for ext, dpi in (("png", 110), ("svg", 72)):
+        for ext, dpi in (("png", 100), ("svg", 72))[: 2 if self.svg else 1]:
             with atomic_path(self.assets / f"{name}.{ext}", suffix=f".{ext}") as tmp:
                 fig.savefig(tmp, format=ext, dpi=dpi)
             files.append(f"{name}.{ext}")
         self.written.extend(files)
+        svg = f' <a href="assets/{e(name)}.svg">SVG</a>' if self.svg else ""
         html_ = (
             f'<figure><img src="assets/{e(name)}.png" alt="{e(caption)}">'
-            f'<figcaption>{e(caption)} <a href="assets/{e(name)}.svg">SVG</a></figcaption></figure>'
+            f"<figcaption>{e(caption)}{svg}</figcaption></figure>"
         )
         return html_, files
 
@@ -135,7 +165,8 @@ class Figures:
         self.ctx, self.prefix = ctx, prefix
         self.html: list[str] = []
         self.files: list[str] = []
-        self.errors: list[str] = []
+        self.errors: list[str] = []  # full text, for the command line
+        self.skips: list[str] = []  # one plain line per figure left out, for the page
 
     def add(
         self,
@@ -143,19 +174,27 @@ class Figures:
         draw: Callable[[Any], Any],
         caption: str,
         size: tuple[float, float] = (7.0, 4.5),
+        *,
+        needs: tuple[str, ...] = (),
     ) -> None:
-        """Draw figure ``<prefix>-<name>``; on failure remember why and carry on."""
+        """Draw figure ``<prefix>-<name>``; when the snapshot lacks ``needs``, or drawing
+        fails, leave it out with a one-line note and carry on."""
+        why = self.ctx.lacking(needs)
+        if why:
+            self.skips.append(f"{caption.rstrip('.')}: not drawn, {why}.")
+            return
         try:
             h, f = self.ctx.figure(f"{self.prefix}-{name}", draw, caption=caption, size=size)
         except Exception as exc:  # one figure failing must not lose its section
             self.errors.append(f"figure {name!r}: {type(exc).__name__}: {exc}")
+            self.skips.append(f"{caption.rstrip('.')}: could not be drawn ({plain_error(exc)}).")
             return
         self.html.append(h)
         self.files.extend(f)
 
     def section(self, sid: str, title: str, body: str) -> Section:
-        """The section: ``body``, a note per failed figure, then the figures drawn."""
-        notes = "".join(f'<p class="err">Not drawn: {e(err)}</p>' for err in self.errors)
+        """The section: ``body``, a note per figure left out, then the figures drawn."""
+        notes = "".join(f'<p class="muted">{e(s)}</p>' for s in self.skips)
         return Section(
             sid,
             title,
@@ -164,6 +203,30 @@ class Figures:
             figures=tuple(self.files),
             body=body + notes + f'<div class="grid">{"".join(self.html)}</div>',
         )
+
+
+def skipped(sid: str, title: str, why: str) -> Section:
+    """A section that cannot be computed on this snapshot: one line saying why."""
+    text = why[:1].upper() + why[1:].rstrip(".") + "."
+    return Section(sid, title, status="skipped", note=text, body=f'<p class="muted">{e(text)}</p>')
+
+
+def plain_error(exc: BaseException) -> str:
+    """What went wrong, for a reader: the first sentence of an hftree error, else a generic phrase.
+
+    hftree's errors are written for people (the CLI prints them), but may go on with advice
+    for programmers; other exceptions are bugs whose text means nothing on a report page.
+
+    >>> from hftree.errors import ConvergenceError
+    >>> plain_error(ConvergenceError("the fit did not converge on x (status 0). Things to try: 1. ..."))
+    'the fit did not converge on x (status 0)'
+    >>> plain_error(ValueError("Data has no positive values, and therefore cannot be log-scaled."))
+    'an unexpected error; the command line shows the details'
+    """
+    if isinstance(exc, HftreeError):
+        first = str(exc).split("\n")[0].split(". ")[0].split("; ")[0].rstrip(".")
+        return first or type(exc).__name__
+    return "an unexpected error; the command line shows the details"
 
 
 def frame_table(frame: pd.DataFrame, table_id: str, rows: int = 50) -> str:

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
+from hftree._results import format_value
 from hftree.viz._templates import fill, template
 
 __all__ = ["e", "hub_url", "kv_table", "page", "sortable_table"]
@@ -24,23 +25,6 @@ def e(value: Any) -> str:
 def hub_url(model_id: str) -> str:
     """The Hub page of a model, percent-encoded (the id cannot leave the path)."""
     return "https://huggingface.co/" + quote(str(model_id), safe="/")
-
-
-def fmt(value: Any) -> str:
-    """Numbers with thousands separators, shares as %, dates as YYYY-MM-DD."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, int | np.integer):
-        return f"{int(value):,}"
-    if isinstance(value, float | np.floating):
-        if math.isnan(value):
-            return ""
-        return f"{float(value):,.0f}" if abs(float(value)) >= 1000 else f"{float(value):.3g}"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
 
 
 def _sort_key(value: Any) -> str:
@@ -67,26 +51,32 @@ def sortable_table(
     links: dict[str, str] | None = None,
     hub_column: str | None = None,
     caption: str | None = None,
+    descriptions: dict[str, str] | None = None,
+    percent: tuple[str, ...] = (),
 ) -> str:
-    """A table whose headers sort it (numbers numerically); every cell escaped.
+    """A table whose headers sort it (numbers numerically); every cell escaped and formatted
+    for people (:func:`hftree._results.format_value`: ``—`` for missing).
 
     ``links`` maps a value of ``hub_column`` to a local href (e.g. a tree
     viewer); ``hub_column`` cells also link to the model's Hub page.
+    ``descriptions`` are shown when the pointer rests on a header; ``percent``
+    columns are shares shown as percentages.
     """
+    descriptions = descriptions or {}
     links = links or {}
     numeric = [
         pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_datetime64_any_dtype(frame[c])
         for c in frame.columns
     ]
     head = "".join(
-        f'<th data-num="{int(n)}" tabindex="0" title="sort">{e(c)}</th>'
+        f'<th data-num="{int(n)}" tabindex="0" title="{e(descriptions.get(str(c), "sort"))}">{e(c)}</th>'
         for c, n in zip(frame.columns, numeric, strict=True)
     )
     rows = []
     for rec in frame.itertuples(index=False, name=None):
         cells = []
         for c, v, num in zip(frame.columns, rec, numeric, strict=True):
-            text = e(fmt(v))
+            text = e(format_value(v, percent=c in percent))
             if c == hub_column and v is not None and v is not pd.NA:
                 extra = f' <a href="{e(links[v])}" class="tv">tree</a>' if v in links else ""
                 text = f'<a href="{e(hub_url(v))}" rel="noopener noreferrer" target="_blank">{text}</a>{extra}'
@@ -103,13 +93,14 @@ def sortable_table(
 def kv_table(
     rows: Iterable[tuple[str, Any]] | Sequence[tuple[str, Any, str]], *, table_id: str = ""
 ) -> str:
-    """Two- or three-column table (name, value[, note]), escaped."""
+    """Two- or three-column table (name, value[, note]), escaped; values through
+    :func:`hftree._results.format_value` (a string is shown as it is)."""
     out = []
     for row in rows:
         name, value, *note = row
         note_html = f'<td class="muted">{e(note[0])}</td>' if note else ""
         out.append(
-            f'<tr><th scope="row">{e(name)}</th><td class="num">{e(fmt(value))}</td>{note_html}</tr>'
+            f'<tr><th scope="row">{e(name)}</th><td class="num">{e(format_value(value))}</td>{note_html}</tr>'
         )
     ident = f' id="{e(table_id)}"' if table_id else ""
     return f'<table class="kv"{ident}>{"".join(out)}</table>'

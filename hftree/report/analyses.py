@@ -2,8 +2,10 @@
 
 A builder whose module is not installed raises ``ModuleNotFoundError`` naming
 an ``hftree.*`` module; :func:`~hftree.report.write_report` then omits the
-section and names it in the footer. One figure that fails does not fail its
-section: the section is marked ``partial`` and says which figure and why.
+section and names it in the footer. An analysis that needs what the snapshot
+lacks (``Analysis.needs``: lineage edges, creation dates, ...) is replaced by a
+one-line note; so is a figure or table that cannot be computed. The page shows
+results as tables and sentences: never an exception or a Python repr.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from hftree.report._context import Context, Figures, Section, frame_table, short_repr
+from hftree._results import format_value
+from hftree.report._context import Context, Figures, Section, frame_table, plain_error, skipped
 from hftree.report._html import e, kv_table
 from hftree.viz.figures import plot_mutation_rates
 
@@ -25,12 +29,18 @@ __all__ = ["ANALYSES", "Analysis", "result_section"]
 
 @dataclass(frozen=True)
 class Analysis:
-    """A report section computed from the snapshot by an analysis module."""
+    """A report section computed from the snapshot by an analysis module.
+
+    ``needs``: what the section cannot do without (``"lineage"``, ``"cards"`` or a model-table
+    field such as ``"created_at"``); when the snapshot lacks one, the report says so in one
+    line instead of building the section.
+    """
 
     id: str
     title: str
     module: str
     build: Callable[[Context], Section]
+    needs: tuple[str, ...] = ("lineage",)
 
 
 @contextmanager
@@ -41,7 +51,23 @@ def _quiet() -> Iterator[None]:
         yield
 
 
+def _lacks_note(ctx: Context, what: str, needs: tuple[str, ...]) -> str:
+    """``<p>`` saying that ``what`` is left out because the snapshot lacks ``needs`` ("" if it has them)."""
+    why = ctx.lacking(needs)
+    return f'<p class="muted">{e(what)}: left out, {e(why)}.</p>' if why else ""
+
+
+def _values(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the columns that hold no value at all (a missing field, not zeros)."""
+    return frame[[c for c in frame.columns if frame[c].notna().any()]]
+
+
 # --------------------------------------------------------------------------- ecosystem
+def _figure_text(statistic: str, value: Any) -> str:
+    """A headline figure of :func:`hftree.ecosystem.ecosystem_stats` for people: shares as %."""
+    return format_value(value, percent="share" in statistic)
+
+
 def _ecosystem(ctx: Context) -> Section:
     from hftree.ecosystem import (
         ecosystem_stats,
@@ -58,37 +84,47 @@ def _ecosystem(ctx: Context) -> Section:
         "license-classes",
         lambda ax: plot_shares(st.license_class_shares, ax=ax),
         "Share of models and of downloads by licence class.",
+        needs=("license", "downloads"),
     )
     figs.add(
         "tasks",
         lambda ax: plot_shares(st.task_shares, ax=ax),
         "Share of models and downloads by task.",
+        needs=("pipeline_tag", "downloads"),
     )
     figs.add(
         "likes-downloads",
         lambda ax: plot_likes_downloads(ctx.G.models, ax=ax),
         "Likes against downloads (log axes).",
+        needs=("likes", "downloads"),
     )
     figs.add(
         "concentration",
         lambda ax: plot_concentration(ctx.G.models, ax=ax),
         "Lorenz curve of downloads across models.",
+        needs=("downloads",),
     )
     figs.add(
         "created-per-month",
         lambda ax: plot_created_per_month(st.created_by_license_class, ax=ax),
         "Models created per month, by licence class.",
         size=(9.0, 4.0),
+        needs=("created_at",),
     )
-    rows = [(r.statistic, r.value, r.description) for r in st.summary.itertuples(index=False)]
+    head = st.summary
+    known = head[head["value"].notna()]
+    rows = [(r.description[:1].upper() + r.description[1:], _figure_text(r.statistic, r.value))
+            for r in known.itertuples(index=False)]
+    left = len(head) - len(known)
     body = (
-        f"<p>{e(st.n_selected)} of {e(st.n_total)} models ({e(st.selection_label)}).</p>"
+        f"<p>{st.n_selected:,} of {st.n_total:,} models ({e(st.selection_label)}).</p>"
         + kv_table(rows, table_id="ecosystem-summary")
+        + (f'<p class="muted">{left} figures left out: they need fields this snapshot does not have.</p>'
+           if left else "")
     )
-    if st.family_concentration is not None and len(st.family_concentration):
-        body += "<h3>Downloads within families</h3>" + frame_table(
-            st.family_concentration, "family-concentration", 30
-        )
+    fam = st.family_concentration
+    if fam is not None and len(fam) and "downloads" not in ctx.missing:
+        body += "<h3>Downloads within families</h3>" + frame_table(_values(fam), "family-concentration", 30)
     return figs.section("ecosystem", "Ecosystem and downloads", body)
 
 
@@ -99,46 +135,60 @@ def _adoption(ctx: Context) -> Section:
     with _quiet():
         counts = growth_series(ctx.G, min_size=6, relation="finetune")  # the root and 5 fine-tunes
     if counts.empty:
-        return Figures(ctx, "adoption").section(
-            "adoption",
-            "Adoption curves",
-            "<p>No root has five or more dated fine-tune descendants: nothing to fit.</p>",
-        )
+        return skipped("adoption", "Adoption curves",
+                       "no dated root has five or more dated fine-tune descendants: nothing to fit")
     final = counts.max(axis=1, skipna=True)
     top = counts.loc[final.sort_values(ascending=False, kind="stable").index[:40]]
     with _quiet():
         fits = fit_families(top)
     tab = fits.to_frame()
-    cols = [
-        c
-        for c in ("lam", "mu", "sigma", "r2", "final", "c_inf", "impact_time", "flags")
-        if c in tab
-    ]
+    tab.insert(0, "family root (all relations)", _family_roots(ctx, tab.index))
+    cols = [c for c in ("family root (all relations)", "lam", "mu", "sigma", "r2", "final", "c_inf",
+                        "impact_time", "flags") if c in tab]
     figs = Figures(ctx, "adoption")
     figs.add(
         "collapse",
         lambda ax: fits.plot_collapse(ax=ax),
         "Rescaled adoption curves of the identifiable families on one master curve.",
     )
-    for i, root in enumerate(top.index[:4]):
+    good = [r for r in top.index if tab.loc[r, "identifiable"]][:2]  # flagged fits are in the table only
+    for i, root in enumerate(good):
 
         def draw(ax: Any, root: Any = root) -> Any:
             with _quiet():
                 return WSBFitter().fit(top.loc[root]).plot(ax=ax)
 
-        figs.add(
-            f"fit-{i + 1}",
-            draw,
-            f"Cumulative fine-tunes of {root} and the fitted curve.",
-            size=(5.5, 3.6),
-        )
+        figs.add(f"fit-{i + 1}", draw, f"Cumulative fine-tunes of {root} and the fitted curve.", size=(5.5, 3.6))
+    moved = int((tab["family root (all relations)"] != "").sum())
     body = (
-        f"<p>Cumulative fine-tune descendants per month since each root's creation, fitted with the "
+        "<p>Cumulative fine-tune descendants per month since each root's creation, fitted with the "
         f"Wang–Song–Barabási curve, for the {len(top)} largest of {len(counts):,} roots with at least 5 "
-        f"dated fine-tunes. {int(tab.get('converged', pd.Series(dtype=bool)).sum()):,} fits converged.</p>"
+        f"dated fine-tunes. {int(tab['identifiable'].sum()):,} fits are identifiable; the others are "
+        "flagged in the table (their parameters are not to be read) and have no figure.</p>"
+        "<p>A root here is a model with a record and a creation date whose family follows fine-tune "
+        "edges only. The Families section follows every relation, so a family can appear there under "
+        "another root (an older base model, or a parent without a record): "
+        + (f"{moved:,} of these roots do, named in the first column." if moved else
+           "none of these roots does.") + "</p>"
         + frame_table(tab[cols], "adoption-fits", 40)
     )
     return figs.section("adoption", "Adoption curves", body)
+
+
+def _family_roots(ctx: Context, ids: pd.Index) -> list[str]:
+    """For each adoption root, the root(s) of its family by every relation ("" when it is one itself)."""
+    nodes = ctx.G.align(pd.DataFrame({"id": ids.astype(str)}))
+    _, inn, _ = ctx.G.view(ctx.relation)
+    indeg = np.diff(inn.indptr)
+    out = []
+    for j in nodes:
+        if j < 0 or indeg[j] == 0:
+            out.append("")
+            continue
+        up, _ = ctx.G.reachable([int(j)], relation=ctx.relation, direction="up")
+        tops = sorted(ctx.G.id_of(np.asarray([u for u in up if indeg[u] == 0], dtype=np.int64)))
+        out.append(", ".join(tops))
+    return out
 
 
 # --------------------------------------------------------------------------- inheritance
@@ -146,7 +196,7 @@ def _inheritance(ctx: Context) -> Section:
     from hftree.traits import inheritance
 
     with _quiet():
-        res = inheritance(ctx.snapshot, ctx.G, samples=2000, n_boot=200, random_state=0)
+        res = inheritance(ctx.snapshot, ctx.G, samples=1000, n_boot=100, random_state=0)
     figs = Figures(ctx, "inheritance")
     figs.add(
         "kinship",
@@ -154,12 +204,26 @@ def _inheritance(ctx: Context) -> Section:
         "Mean trait similarity by kinship, with 95 % bootstrap intervals.",
         size=(9.0, 5.0),
     )
-    wide = res.wide().round(3)
+    wide = res.wide()
     comp = res.comparisons_frame()
     body = (
         "<p>How similar related models are, trait by trait: parent and child, siblings, cousins … "
-        "against random pairs.</p>" + frame_table(wide, "inheritance-means", 60)
+        "against random pairs (1 = always the same value).</p>" + frame_table(wide, "inheritance-means", 60)
     )
+    if ctx.has_cards:
+        with _quiet():
+            text = inheritance(ctx.snapshot, ctx.G, traits=["card", "metadata"], samples=500, exact=(),
+                               n_boot=100, random_state=0)
+        figs.add("text", lambda ax: text.plot(ax=ax),
+                 "Similarity of model cards and metadata records by kinship (TF-IDF and bag of words).",
+                 size=(9.0, 5.0))
+        body += ("<h3>Card and metadata similarity</h3><p>Text similarity (cosine of TF-IDF and of word "
+                 "counts) of the model cards and of the metadata records, 500 sampled pairs per kinship: "
+                 "relatives write alike far more than random models do.</p>"
+                 + frame_table(text.wide(), "inheritance-text", 20))
+        comp = pd.concat([comp, text.comparisons_frame()], ignore_index=True)
+    else:
+        body += _lacks_note(ctx, "Card and metadata similarity", ("cards",))
     if len(comp):
         body += "<h3>Claims tested</h3>" + frame_table(comp, "inheritance-claims", 60)
     return figs.section("inheritance", "Trait inheritance", body)
@@ -172,22 +236,38 @@ def _drift(ctx: Context) -> Section:
     figs = Figures(ctx, "drift")
     parts: list[str] = []
 
-    def part(title: str, make: Callable[[], str]) -> None:
+    def part(title: str, make: Callable[[], str], needs: tuple[str, ...] = ()) -> None:
+        if ctx.lacking(needs):
+            parts.append(f"<h3>{e(title)}</h3>" + _lacks_note(ctx, title, needs))
+            return
         try:
             with _quiet():
                 parts.append(f"<h3>{e(title)}</h3>" + make())
         except Exception as exc:  # one table failing leaves the others
             figs.errors.append(f"{title}: {type(exc).__name__}: {exc}")
+            parts.append(f'<h3>{e(title)}</h3><p class="muted">Could not be computed: {e(plain_error(exc))}.</p>')
 
     def rates() -> str:
         r = mutation_rates(ctx.snapshot, ctx.G, n_boot=200, random_state=0)
         figs.add("mutation", lambda ax: plot_mutation_rates(r, ax=ax),
                  "Share of parent → child edges on which each trait changes, by relation.", size=(8.0, 4.2))
-        return frame_table(r.wide().round(3), "drift-mutation")
+        return frame_table(_values(r.wide()), "drift-mutation")
 
     def audit() -> str:
         a = license_audit(ctx.snapshot, ctx.G)
-        return f"<p>{e(short_repr(a))}</p>" + frame_table(a.to_frame(), "drift-licenses", 30)
+        verdicts = a.summary
+        n = int(verdicts["edges"].sum())
+        bad = int((a.families["violations"] > 0).sum())
+        moves = a.violations.drop_duplicates(["parent", "child"])
+        top = (moves["parent_license"] + " → " + moves["child_license"]).value_counts().head(5)
+        counts = pd.DataFrame({"licence change": top.index.astype(str), "edges": top.to_numpy()})
+        return (f"<p>{n:,} parent → child edges whose parent declares a licence; "
+                + ", ".join(f"{int(k):,} {e(v)}" for v, k in zip(verdicts["verdict"], verdicts["edges"], strict=True))
+                + f". {bad:,} families have edges whose child's licence the parent's does not allow.</p>"
+                + kv_table(list(zip(verdicts["verdict"], verdicts["edges"], strict=True)), table_id="drift-verdicts")
+                + ("<h4>Most common disallowed changes</h4>" + frame_table(counts, "drift-moves", 5)
+                   if len(counts) else "")
+                + "<h4>Disallowed changes, edge by edge</h4>" + frame_table(a.to_frame(), "drift-licenses", 30))
 
     def cards() -> str:
         return frame_table(card_drift(ctx.snapshot, ctx.G, n_boot=200, random_state=0).to_frame(), "drift-cards")
@@ -198,11 +278,9 @@ def _drift(ctx: Context) -> Section:
                 + frame_table(o.to_frame(), "drift-ordering", 20))
 
     part("Mutation rates", rates)
-    part("Licence changes along edges", audit)
-    part("Card drift (parent vs child)", cards)
-    part("Ordering of licence values", ordering)
-    if not parts:
-        raise RuntimeError("; ".join(figs.errors))
+    part("Licence changes along edges", audit, ("license",))
+    part("Card drift (parent vs child)", cards, ("cards",))
+    part("Ordering of licence values", ordering, ("license",))
     return figs.section("drift", "Drift and mutation", "".join(parts))
 
 
@@ -227,8 +305,8 @@ def _evolution(ctx: Context) -> Section:
 
 
 ANALYSES: tuple[Analysis, ...] = (
-    Analysis("ecosystem", "Ecosystem and downloads", "hftree.ecosystem", _ecosystem),
-    Analysis("adoption", "Adoption curves", "hftree.adoption", _adoption),
+    Analysis("ecosystem", "Ecosystem and downloads", "hftree.ecosystem", _ecosystem, needs=()),
+    Analysis("adoption", "Adoption curves", "hftree.adoption", _adoption, needs=("lineage", "created_at")),
     Analysis("inheritance", "Trait inheritance", "hftree.traits", _inheritance),
     Analysis("drift", "Drift and mutation", "hftree.drift", _drift),
     Analysis("evolution", "Evolution: laws and tree shape", "hftree.evolution", _evolution),
@@ -237,10 +315,11 @@ ANALYSES: tuple[Analysis, ...] = (
 
 # --------------------------------------------------------------------------- given results
 def result_section(ctx: Context, sid: str, title: str, result: Any) -> Section:
-    """A section for a result computed elsewhere (e.g. a data-kernel comparison):
-    its ``to_frame()`` as a table and its ``plot()`` as a figure, where it has them."""
+    """A section for a result computed elsewhere (e.g. a data-kernel comparison): its one-line
+    note, its ``to_frame()`` as a table and its ``plot()`` as a figure, where it has them."""
     figs = Figures(ctx, sid)
-    body = f"<p><code>{e(type(result).__name__)}</code>: {e(short_repr(result))}</p>"
+    note = result._note() if callable(getattr(result, "_note", None)) else ""
+    body = f"<p>{e(note)}</p>" if note else ""
     if callable(getattr(result, "to_frame", None)):
         frame = result.to_frame()
         if isinstance(frame, pd.DataFrame):
@@ -248,4 +327,3 @@ def result_section(ctx: Context, sid: str, title: str, result: Any) -> Section:
     if callable(getattr(result, "plot", None)):
         figs.add("plot", lambda ax: result.plot(ax=ax), title)
     return figs.section(sid, title, body)
-

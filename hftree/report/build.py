@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from hftree._atomic import write_atomic
-from hftree._results import Result
+from hftree._atomic import check_replaceable, csv_text, has_marker, write_atomic
+from hftree._results import Result, format_value
 from hftree._version import __version__
 from hftree.errors import ParameterError
+from hftree.families.coverage import missing_note
+from hftree.families.stats import FAMILY_COLUMNS
 from hftree.lineage.graph import LineageGraph, Rel
 from hftree.report import analyses as report_analyses
-from hftree.report._context import Context, Section
+from hftree.report._context import Context, Section, plain_error, skipped
 from hftree.report._html import e, hub_url, kv_table, page, sortable_table
 from hftree.viz.figures import plot_family_sizes, plot_relation_mix
 from hftree.viz.tree import tree_html
@@ -108,7 +110,8 @@ def _overview(ctx: Context) -> Section:
     s = ctx.summary
     rows = [
         ("models", s["models"], "records in the snapshot"),
-        ("external parents", s["external_parents"], "named as a base model, no record"),
+        ("ids without a record", s["external_nodes"],
+         f"{s['external_parents']:,} named as a parent, {s['external_children']:,} only as a child"),
         ("model cards", s["cards"], "README texts"),
         ("lineage edges", s["edges"], f"declared {s['declared_edges']:,}"),
         ("models with a parent", s["models_with_parent"], ""),
@@ -138,12 +141,19 @@ def _overview(ctx: Context) -> Section:
         for f in s["largest_families"]
     )
     sources = "".join(f"<li><code>{e(src)}</code></li>" for src in s["sources"])
-    body = (
-        f"<p>Snapshot taken <b>{e(s['snapshot_time'])}</b> from:</p><ul>{sources}</ul>"
-        f'<div class="grid"><div><h3>Counts</h3>{kv_table(rows, table_id="counts")}</div>'
+    lacks = missing_note(ctx.missing)
+    lineage = (
         f'<div><h3>Edges by relation</h3><table class="kv" id="relations">{rel_rows}</table>'
         f'<h3>Family sizes (descendants)</h3><table class="kv">{sizes}</table></div>'
-        f"<div><h3>Largest families</h3><ol>{largest}</ol></div></div>"
+        f"<div><h3>Largest families</h3><ol>{largest}</ol></div>"
+        if ctx.has_lineage
+        else '<div><p class="warn">No lineage edges in this snapshot: the family, tree, adoption, '
+        "inheritance and drift sections are left out.</p></div>"
+    )
+    body = (
+        f"<p>Snapshot taken <b>{e(s['snapshot_time'])}</b> from:</p><ul>{sources}</ul>"
+        + (f'<p class="warn">{e(lacks)}</p>' if lacks else "")
+        + f'<div class="grid"><div><h3>Counts</h3>{kv_table(rows, table_id="counts")}</div>{lineage}</div>'
     )
     return Section("overview", "Overview", body=body)
 
@@ -188,24 +198,18 @@ def _quality(ctx: Context) -> Section:
         f"<li>near-miss id (not joined): <code>{e(n['external'])}</code> ~ <code>{e(n['model'])}</code></li>"
         for n in s["near_miss_examples"]
     )
-    m = ctx.G.models
-    cover = []
-    for col, what in (
-        ("created_at", "creation time"),
-        ("license", "licence"),
-        ("pipeline_tag", "task"),
-        ("downloads", "downloads"),
-        ("likes", "likes"),
-    ):
-        if col in m:
-            share = float(m[col].notna().mean()) if len(m) else float("nan")
-            cover.append(
-                (
-                    f"models with {what}",
-                    f"{share:.1%}",
-                    f"{int(m[col].notna().sum()):,} of {len(m):,}",
-                )
-            )
+    cover = [
+        (f"models with {r['what']}", format_value(r["share"], percent=True),
+         f"{r['models']:,} of {r['models'] + r['missing']:,}" + ("" if r["models"] else ": none"))
+        for r in s["field_coverage"]
+    ]
+    if s["roots_with_earlier_child"]:
+        worst = s["earlier_child_examples"][0]
+        notes.append(
+            f'<p class="warn">{s["roots_with_earlier_child"]:,} families have a child created before their '
+            f"root (negative days_to_first_child; e.g. <code>{e(worst['root'])}</code>, "
+            f"{-worst['days_to_first_child']:,} days): a base model named after the fact, or a wrong date.</p>"
+        )
     body = (
         "".join(notes)
         + f'<div class="grid"><div><h3>Import and graph checks</h3>{kv_table(rows, table_id="quality-table")}</div>'
@@ -216,9 +220,12 @@ def _quality(ctx: Context) -> Section:
 
 
 def _families_section(ctx: Context) -> Section:
+    if not ctx.has_lineage:
+        return skipped("families", "Families", "no lineage edges in this snapshot: it has no families")
     fam = ctx.families
-    csv = ctx.write_text("families.csv", fam.to_csv(index=False))
-    cols = [c for c in _FAMILY_COLUMNS if c in fam]
+    csv = ctx.write_text("families.csv", csv_text(fam))  # formula cells defused
+    cols = [c for c in _FAMILY_COLUMNS if c in fam and fam[c].notna().any()]
+    gone = [c for c in _FAMILY_COLUMNS if c in fam and c not in cols]
     shown = fam[cols].head(ctx.table_rows)
     figs: list[str] = []
     fig_html = []
@@ -243,13 +250,18 @@ def _families_section(ctx: Context) -> Section:
         f"<p>{len(fam):,} families (roots with at least one descendant). The table lists the "
         f'{len(shown):,} largest; click a header to sort. Full table: <a href="{e(csv)}">families.csv</a>. '
         '<label>Filter roots: <input id="famfilter" size="30"></label></p>'
-        + sortable_table(shown, table_id="families", links=ctx.tree_links, hub_column="root")
+        + (f'<p class="muted">Columns left out (no value in this snapshot): {e(", ".join(gone))}.</p>'
+           if gone else "")
+        + sortable_table(shown, table_id="families", links=ctx.tree_links, hub_column="root",
+                         descriptions=FAMILY_COLUMNS, percent=("top_descendant_share", "license_differs_share"))
         + f'<div class="grid">{"".join(fig_html)}</div>'
     )
     return Section("families", "Families", figures=tuple(figs), body=body)
 
 
 def _trees(ctx: Context) -> Section:
+    if not ctx.has_lineage:
+        return skipped("trees", "Family trees", "no lineage edges in this snapshot: there is no tree to draw")
     fam = ctx.families
     roots = fam["root"].head(ctx.top_trees).astype(str).tolist()
     if not roots:
@@ -266,10 +278,10 @@ def _trees(ctx: Context) -> Section:
             ctx.G, root, relation=ctx.relation, max_nodes=ctx.max_nodes, cards=ctx.snapshot.cards
         )
         ctx.write_text(Path(href).name, pg.html)
-        label = f"{i}. {root} ({pg.models - 1:,} descendants" + (
+        label = f"{root} ({pg.models - 1:,} descendants" + (
             f", {pg.collapsed:,} folded)" if pg.collapsed else ")"
         )
-        options.append(f'<option value="{e(href)}">{e(label)}</option>')
+        options.append(f'<option value="{e(href)}">{e(f"{i}. {label}")}</option>')
         links.append(f'<li><a href="{e(href)}">{e(label)}</a></li>')
     body = (
         f"<p>Interactive trees of the {len(roots)} largest families (vis-network, inlined: they work offline). "
@@ -284,6 +296,30 @@ def _trees(ctx: Context) -> Section:
 
 
 # --------------------------------------------------------------------------- driver
+def _unless_lacking(a: report_analyses.Analysis) -> Callable[[Context], Section]:
+    """``a.build``, or a one-line note when the snapshot lacks what ``a`` needs."""
+
+    def build(ctx: Context) -> Section:
+        why = ctx.lacking(a.needs)
+        return skipped(a.id, a.title, why) if why else a.build(ctx)
+
+    return build
+
+
+def snapshot_name(snapshot: Snapshot) -> str:
+    """What to call a snapshot: its folder, else the folders (or files) it was imported from."""
+    path = getattr(snapshot, "path", None)
+    if path:
+        return Path(path).name
+    names = []
+    for src in snapshot.manifest.get("sources", []):
+        p = Path(str(src.get("path", "")))
+        name = p.parent.name or p.name
+        if name and name not in names:
+            names.append(name)
+    return " + ".join(names[:3]) or "snapshot"
+
+
 def write_report(
     snapshot: Snapshot,
     out_dir: str | os.PathLike[str],
@@ -296,6 +332,7 @@ def write_report(
     results: Mapping[str, Any] | None = None,
     title: str | None = None,
     graph: LineageGraph | None = None,
+    svg: bool = False,
 ) -> ReportResult:
     """Write an offline HTML report of ``snapshot`` to ``out_dir`` (``index.html`` + ``assets/``).
 
@@ -331,8 +368,12 @@ def write_report(
         each becomes a section titled by its key, with the result's
         ``to_frame()`` table and ``plot()`` figure.
     title : str, optional
+        Default: ``hftree report: <snapshot>``, the snapshot named by its folder or its sources.
     graph : LineageGraph, optional
         The snapshot's lineage graph, when the caller has already built it.
+    svg : bool
+        Also write every figure as SVG (linked under it); PNG only by default, which halves
+        the time spent on figures.
 
     Returns
     -------
@@ -353,6 +394,8 @@ def write_report(
             raise ParameterError(name, f"a whole number >= {lo}", value)
     t0 = time.perf_counter()
     out = Path(out_dir)
+    if os.path.lexists(out):  # a folder of other files is never written into
+        check_replaceable(out, lambda p: has_marker(p / "index.html", b"Written by hftree"), "an hftree report")
     assets = out / "assets"
     assets.mkdir(parents=True, exist_ok=True)
     if graph is None:
@@ -366,11 +409,12 @@ def write_report(
         top_trees=top_trees,
         max_nodes=max_nodes,
         table_rows=table_rows,
+        svg=svg,
     )
     ctx.tree_links = {
         str(r): f"assets/tree-{i}.html"
         for i, r in enumerate(ctx.families["root"].head(top_trees).astype(str), 1)
-    }
+    } if ctx.has_lineage else {}
 
     sections: list[Section] = []
     unavailable: list[str] = []
@@ -381,7 +425,7 @@ def write_report(
         ("trees", "Family trees", _trees),
     ]
     if analyses:
-        builders += [(a.id, a.title, a.build) for a in report_analyses.ANALYSES]
+        builders += [(a.id, a.title, _unless_lacking(a)) for a in report_analyses.ANALYSES]
     for i, (name, res) in enumerate((results or {}).items(), 1):
         given = functools.partial(report_analyses.result_section, sid=f"result-{i}", title=str(name), result=res)
         builders.append((f"result-{i}", str(name), given))
@@ -408,8 +452,8 @@ def write_report(
                     status="error",
                     note=f"{type(exc).__name__}: {exc}",
                     seconds=time.perf_counter() - t1,
-                    body=f'<p class="err">This analysis failed: {e(type(exc).__name__)}: '
-                    f"{e(exc)}</p>",
+                    body=f'<p class="warn">This analysis could not be computed on this snapshot: '
+                    f"{e(plain_error(exc))}.</p>",
                 )
             )
 
@@ -429,7 +473,7 @@ def write_report(
     write_atomic(
         index,
         page(
-            title=title or "hftree report",
+            title=title or f"hftree report: {snapshot_name(snapshot)}",
             subtitle=e(
                 f"{s['models']:,} models, {s['edges']:,} lineage edges, "
                 f"{s['roots_with_descendants']:,} families; snapshot {s['snapshot_time']}"

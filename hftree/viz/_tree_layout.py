@@ -44,12 +44,14 @@ class Family:
     e_par, e_chi, e_rel : numpy.ndarray
         Every edge of the family, as local indices and relation codes.
     dl : numpy.ndarray
-        Downloads (0 when missing).
+        Downloads (0 when missing: see :attr:`dl_na`).
     desc, tree_desc : numpy.ndarray
         Descendants inside the family, each counted once, and descendants in the drawn tree.
     sub_dl : numpy.ndarray
         Downloads summed over the node's drawn subtree, itself included.
     max_gen : int
+    dl_na : numpy.ndarray
+        Whether the model has no download count (drawn as 0, shown as NA).
     """
 
     graph: LineageGraph
@@ -65,6 +67,7 @@ class Family:
     tree_desc: np.ndarray
     sub_dl: np.ndarray
     max_gen: int
+    dl_na: np.ndarray
 
 
 def family_tree(G: LineageGraph, root: str, relation: Rel = None) -> Family:
@@ -86,11 +89,12 @@ def family_tree(G: LineageGraph, root: str, relation: Rel = None) -> Family:
     e_par, e_chi, e_rel = local[sub.parent], local[sub.child], sub.relation.astype(np.int64)
 
     if "downloads" in sub.models:
-        d = sub.models["downloads"].to_numpy(dtype="float64", na_value=0.0)
-        dl_all = np.concatenate([d, np.zeros(n - len(d))])
+        d = sub.models["downloads"].to_numpy(dtype="float64", na_value=np.nan)
+        dl_all = np.concatenate([d, np.full(n - len(d), np.nan)])  # external nodes have no count
     else:
-        dl_all = np.zeros(n)
-    dl = np.maximum(dl_all[nodes], 0.0)
+        dl_all = np.full(n, np.nan)
+    dl_na = np.isnan(dl_all[nodes])
+    dl = np.maximum(np.nan_to_num(dl_all[nodes], nan=0.0), 0.0)
 
     # tree parent: among parents one generation up, the most downloaded (then the smaller node number)
     tree_e = np.flatnonzero(gen[e_par] == gen[e_chi] - 1)
@@ -113,7 +117,7 @@ def family_tree(G: LineageGraph, root: str, relation: Rel = None) -> Family:
         np.add.at(tree_desc, tpar[sel], 1 + tree_desc[sel])
         np.add.at(sub_dl, tpar[sel], sub_dl[sel])
     desc = tree_desc.copy() if len(tree_e) == len(e_par) else _closure_sizes(e_par, e_chi, n, max_gen)
-    return Family(sub, nodes, gen, tpar, rel, e_par, e_chi, e_rel, dl, desc, tree_desc, sub_dl, max_gen)
+    return Family(sub, nodes, gen, tpar, rel, e_par, e_chi, e_rel, dl, desc, tree_desc, sub_dl, max_gen, dl_na)
 
 
 def _closure_sizes(e_par: np.ndarray, e_chi: np.ndarray, n: int, max_gen: int) -> np.ndarray:

@@ -32,7 +32,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from hftree._atomic import write_atomic
+from hftree._atomic import check_replaceable_file, write_atomic
 from hftree.errors import ParameterError
 from hftree.lineage.graph import LineageGraph, Rel
 from hftree.schema import RELATIONS
@@ -40,6 +40,9 @@ from hftree.viz._templates import fill, json_for_script, template, vis_network_j
 from hftree.viz._tree_layout import Family, family_tree, fold, layout
 
 __all__ = ["COLOR_BY", "KEEP_BY", "RELATION_COLORS", "ColorBy", "KeepBy", "TreeHTML", "tree_html"]
+
+#: A string of every tree page's header (templates/tree.html): a file without it is never overwritten.
+TREE_MARK = b'aria-label="find a model id"'
 
 ColorBy = Literal["relation", "license", "task", "author"]
 KeepBy = Literal["downloads", "descendants"]
@@ -112,7 +115,9 @@ class TreeHTML:
     summary_nodes: int = 0
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the page (temp file + rename); returns the path."""
+        """Write the page (temp file + rename); returns the path. An existing file is replaced only
+        if it is an hftree page (:class:`~hftree.errors.SnapshotError` otherwise)."""
+        check_replaceable_file(path, TREE_MARK, "an hftree tree page")
         return write_atomic(path, self.html)
 
     def _repr_html_(self) -> str:
@@ -395,6 +400,7 @@ def _page_data(
         "x": [],
         "y": [],
         "dl": [],
+        "dl_known": [],
     }
     fold_ids: list[str] = []
     fold_grp: list[int] = []
@@ -407,6 +413,7 @@ def _page_data(
         summ["by_rel"].append(np.bincount(fam.rel[members], minlength=len(RELATIONS)).tolist())
         summ["top"].append(str(ids[members[0]]))
         summ["dl"].append(int(fam.dl[members].sum()))
+        summ["dl_known"].append(int((~fam.dl_na[members]).sum()))  # 0: the sum is shown as NA
         summ["x"].append(round(spos[s][0], 1))
         summ["y"].append(round(spos[s][1], 1))
         fold_ids.extend(ids[members].tolist())
@@ -424,6 +431,7 @@ def _page_data(
         "rel": fam.rel[fold_local].tolist(),
         "gen": fam.gen[fold_local].tolist(),
         "dl": fam.dl[fold_local].astype(np.int64).tolist(),
+        "dl_na": fam.dl_na[fold_local].astype(int).tolist(),
         "likes": likes[fold_local].tolist(),
         "days": days[fold_local].tolist(),
         "desc": fam.desc[fold_local].tolist(),
@@ -451,6 +459,7 @@ def _page_data(
         "rel": fam.rel[kept].tolist(),
         "par": [new[int(fam.tpar[v])] if v else -1 for v in k],
         "dl": fam.dl[kept].astype(np.int64).tolist(),
+        "dl_na": fam.dl_na[kept].astype(int).tolist(),
         "likes": likes[kept].tolist(),
         "days": days[kept].tolist(),
         "desc": fam.desc[kept].tolist(),

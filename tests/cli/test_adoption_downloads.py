@@ -158,7 +158,8 @@ def test_cli_output_equals_the_python_api(tracked, tmp_path, capsys, bins):
     err = capsys.readouterr().err.splitlines()
     left_out = f"2 of 5 tracked model(s) have no created_at in {snapshot} and were left out: org/nodate, org/unlisted"
     decreasing = "1 model(s) have a decreasing 'downloads_all_time' counter; held at its running maximum"
-    assert err == [f"hftree: warning: {left_out}", f"hftree: warning: {decreasing}"]
+    wrote = f"wrote {out}: 3 rows x 19 columns (parquet)"  # every -o says what it wrote
+    assert err == [f"hftree: warning: {left_out}", f"hftree: warning: {decreasing}", wrote]
 
 
 def test_screen_table_and_root_filter(tracked, capsys):

@@ -217,3 +217,13 @@ def test_usage_errors_are_raised_not_printed(path):
     for call in _calls(tree, "print"):
         text = ast.unparse(call)
         assert path.name == "_errors.py" or ("error:" not in text and "warning:" not in text), text
+
+
+def test_error_and_warning_lines_escape_control_characters(capsys):
+    from hftree.cli._errors import error_line, warning_line
+
+    error_line("model 'evil/\x1b]0;pwned\x07' is not in the lineage graph")
+    warning_line("id evil/\x1b[2J cleared")
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "\\x1b]0;pwned\\x07" in err and "\\x1b[2J" in err

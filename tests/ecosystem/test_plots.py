@@ -69,8 +69,10 @@ def test_plot_created_per_month(ax):
     table = res.created_by_license_class
     assert plot_created_per_month(table, ax=ax) is ax
     heights = np.zeros(len(table))
-    for p in ax.patches:
-        heights[round(p.get_x() + p.get_width() / 2)] += p.get_height()
+    for p in ax.patches:  # one stacked step patch per category, one step per month
+        values, edges, baseline = p.get_data()
+        np.testing.assert_allclose(edges, np.arange(len(table) + 1) - 0.5)
+        heights += np.asarray(values) - np.asarray(baseline)
     np.testing.assert_allclose(heights, table["total"])
     with pytest.raises(InputFormatError, match="expected a monthly table"):
         plot_created_per_month(pd.DataFrame({"x": [1]}), ax=ax)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from hftree.cli.ecosystem import _number
+from hftree._results import format_value as _number
 from hftree.ecosystem import ecosystem_stats, license_class
 from hftree.errors import InputFormatError
 from hftree.families import family_stats

@@ -51,13 +51,13 @@ def test_core_sections_and_assets(report):
     for name in (
         "families.csv",
         "family-sizes.png",
-        "family-sizes.svg",
         "relation-mix.png",
         "tree-1.html",
         "tree-2.html",
     ):
         assert (assets / name).stat().st_size > 0, name
     assert not (assets / "tree-3.html").exists()  # two families only
+    assert not list(assets.glob("*.svg")) and ">SVG</a>" not in html_  # SVG only on request
     # family table: one row per family, sortable, linked to the tree viewer
     table = html_.split('id="families"', 1)[1].split("</table>", 1)[0]
     assert table.count("<tr>") == 1 + 2 and 'data-num="1"' in table
@@ -152,7 +152,9 @@ def test_analysis_failures_do_not_stop_the_report(snapshot, tmp_path, monkeypatc
     assert "drift" not in ids and res.unavailable == ("Drift (hftree.drift is not available)",)
     assert ids["broken"].status == "error" and ids["broken"].note == "RuntimeError: no <data>"
     html_ = res.index.read_text(encoding="utf-8")
-    assert "This analysis failed: RuntimeError: no &lt;data&gt;" in html_
+    # the page says it in words; the exception is for the command line (the section's note)
+    assert "This analysis could not be computed on this snapshot: an unexpected error" in html_
+    assert "RuntimeError" not in html_ and "no &lt;data&gt;" not in html_
     assert "Not in this report: Drift (hftree.drift is not available)." in html_
     assert "Tree viewers are switched off" in html_ and "<iframe" not in html_  # top_trees=0
 
@@ -171,14 +173,19 @@ def test_results_become_sections(snapshot, tmp_path):
         def __repr__(self):
             return "<Comparison 2 models>"
 
+        def _note(self):
+            return "2 models <compared>"
+
     res = write_report(
-        snapshot, tmp_path, analyses=False, top_trees=0, results={"Data kernels": Comparison()}
+        snapshot, tmp_path, analyses=False, top_trees=0, results={"Data kernels": Comparison()}, svg=True
     )
     sec = res.sections[-1]
     assert (sec.id, sec.title, sec.status) == ("result-1", "Data kernels", "ok")
     assert sec.figures == ("result-1-plot.png", "result-1-plot.svg")
     html_ = res.index.read_text(encoding="utf-8")
-    assert "a&lt;b&gt;" in html_ and "&lt;Comparison 2 models&gt;" in html_
+    assert "a&lt;b&gt;" in html_ and "2 models &lt;compared&gt;" in html_
+    assert "Comparison 2 models" not in html_  # a note and a table, never a repr
+    assert '<a href="assets/result-1-plot.svg">SVG</a>' in html_
 
 
 def test_bad_arguments(snapshot, tmp_path):

@@ -359,7 +359,7 @@ def test_demo_report_opens_with_every_section(page, tmp_path):
         "Array.from(document.images).map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0])"
     )
     assert imgs and all(ok for _, ok in imgs), imgs
-    assert len(imgs) == sum(len(s.figures) for s in res.sections) // 2
+    assert len(imgs) == sum(len(s.figures) for s in res.sections)  # PNG only (SVG on request)
     # the family table sorts by a numeric column
     page.page.click("#families th:nth-child(2)")  # descendants, ascending
     col = page.js(

@@ -15,6 +15,7 @@ const isModel = v => v < NK || (v >= FB && v < FB + NF);
 const K = (v, kept, fold) => (v < NK ? kept[v] : fold[v - FB]);
 const mid = v => K(v, D.ids, D.fold_ids), mrel = v => K(v, D.rel, F.rel), mgen = v => K(v, D.gen, F.gen);
 const mdl = v => K(v, D.dl, F.dl), mdays = v => K(v, D.days, F.days), mdesc = v => K(v, D.desc, F.desc);
+const dlText = v => (K(v, D.dl_na, F.dl_na) ? "NA" : fmt(mdl(v)));  // no count is not 0 downloads
 const mlikes = v => K(v, D.likes, F.likes), mext = v => K(v, D.ext, F.ext), mcode = (kind, v) => K(v, D.code[kind], F.code[kind]);
 const mpar = v => (v < NK ? D.par[v] : (F.par[v - FB] >= 0 ? F.par[v - FB] : FB - 1 - F.par[v - FB]));
 const catOf = (kind, v) => (v < NK && D.rare[kind][v] !== undefined ? D.rare[kind][v] : D.cats[kind].names[mcode(kind, v)]);
@@ -29,7 +30,7 @@ for (let j = 0; j < NF; j++) addKid(mpar(FB + j), FB + j);
 const SUM = new Map();  // vid -> {parent, rel, members (folded j), label, dl, byRel, top, edge}
 const E0 = D.ef.length - NS;
 for (let s = 0; s < NS; s++) {
-  SUM.set(NK + s, {parent: D.sum.parent[s], rel: D.sum.rel[s], members: [], label: D.sum.label[s], dl: D.sum.dl[s],
+  SUM.set(NK + s, {parent: D.sum.parent[s], rel: D.sum.rel[s], members: [], label: D.sum.label[s], dl: D.sum.dl[s], dlk: D.sum.dl_known[s],
     byRel: D.sum.by_rel[s], top: D.sum.top[s], edge: E0 + s});
 }
 const holder = D.fold_grp.slice();  // summary node holding folded model j; -1 once drawn
@@ -51,12 +52,12 @@ function tip(v) {
   if (SUM.has(v)) {
     const S = SUM.get(v), br = S.byRel.map((n, r) => n ? fmt(n) + " " + REL[r] : "").filter(Boolean).join(", ");
     return fmt(S.members.length) + " models folded under " + mid(S.parent) + "\n" + br +
-      "\ndownloads (sum): " + fmt(S.dl) + "\nmost downloaded: " + S.top + "\n(click to expand)";
+      "\ndownloads (sum): " + (S.dlk ? fmt(S.dl) : "NA") + "\nmost downloaded: " + S.top + "\n(click to expand)";
   }
   return [mid(v), "relation: " + relName(mrel(v)) + "   generation: " + mgen(v),
     "licence: " + catOf("license", v) + "   task: " + catOf("task", v),
     "author: " + catOf("author", v), "created: " + day(mdays(v)),
-    "downloads: " + fmt(mdl(v)) + "   likes: " + (mlikes(v) < 0 ? "?" : fmt(mlikes(v))),
+    "downloads: " + dlText(v) + "   likes: " + (mlikes(v) < 0 ? "NA" : fmt(mlikes(v))),
     "descendants: " + fmt(mdesc(v))].concat(mext(v) ? ["no record in the snapshot (external parent)"] : []).join("\n");
 }
 function visNode(v, x, y) {
@@ -253,10 +254,10 @@ function expand(s) {
       }
       members.sort((a, b) => F.dl[b] - F.dl[a] || a - b);
       const v = nextSum++, byR = REL.map(() => 0);
-      let dl = 0;
-      members.forEach(j => { holder[j] = v; byR[F.rel[j]]++; dl += F.dl[j]; });
+      let dl = 0, dlk = 0;
+      members.forEach(j => { holder[j] = v; byR[F.rel[j]]++; dl += F.dl[j]; dlk += 1 - F.dl_na[j]; });
       const label = "+" + fmt(members.length) + " " + REL[r];
-      SUM.set(v, {parent: t, rel: r, members, label, dl, byRel: byR, top: D.fold_ids[members[0]], edge: -1});
+      SUM.set(v, {parent: t, rel: r, members, label, dl, dlk, byRel: byR, top: D.fold_ids[members[0]], edge: -1});
       SUM.get(v).edge = addEdge(t, v, r);
       nn.push(visNode(v, x, y)); present.push(v);
       x += ctxMeasure.measureText(label).width + 30;
@@ -329,7 +330,7 @@ function showInfo(v) {
     side.append(hubLink(mid(v)));
     add("model", mid(v)); add("relation", relName(mrel(v))); add("generation", mgen(v));
     add("licence", catOf("license", v)); add("task", catOf("task", v)); add("author", catOf("author", v));
-    add("created", day(mdays(v))); add("downloads", fmt(mdl(v))); add("likes", mlikes(v) < 0 ? "?" : fmt(mlikes(v)));
+    add("created", day(mdays(v))); add("downloads", dlText(v)); add("likes", mlikes(v) < 0 ? "NA" : fmt(mlikes(v)));
     add("descendants", fmt(mdesc(v)));
     if (v < NK && D.tags.length && D.tags[v].length) add("tags", D.tags[v].join(", "));
     if (v < NK && D.card.length && D.card[v]) add("model card", D.card[v]);
@@ -357,7 +358,7 @@ function showInfo(v) {
     const S = SUM.get(v);
     add("folded models", fmt(S.members.length)); add("under", mid(S.parent));
     add("by relation", S.byRel.map((n, r) => n ? fmt(n) + " " + REL[r] : "").filter(Boolean).join(", "));
-    add("downloads (sum)", fmt(S.dl));
+    add("downloads (sum)", S.dlk ? fmt(S.dl) : "NA");
     const bx = el("button", "", "expand in place");
     bx.addEventListener("click", () => { const t = expand(v); if (t.length) select(t[0]); });
     const ul = el("div");
@@ -387,7 +388,7 @@ function orow(v) {
   tg.disabled = !ks;
   const a = el("a", "oid", mid(v));
   a.href = "#";
-  const meta = el("span", "om", fmt(mdl(v)) + " ↓" + (mdesc(v) ? " · " + fmt(mdesc(v)) + " below" : "") + (v >= FB && holder[v - FB] >= 0 ? " · folded" : ""));
+  const meta = el("span", "om", dlText(v) + " ↓" + (mdesc(v) ? " · " + fmt(mdesc(v)) + " below" : "") + (v >= FB && holder[v - FB] >= 0 ? " · folded" : ""));
   const hub = el("a", "hub", "↗");
   hub.href = hubUrl(mid(v)); hub.target = "_blank"; hub.rel = "noopener noreferrer"; hub.title = "open on the Hugging Face Hub";
   if (v === selected) row.classList.add("sel");
