@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("ingest", ("hftree.ingest", "hftree.ingest.*")),
     ("lineage", ("hftree.lineage", "hftree.lineage.*")),
     ("families", ("hftree.families", "hftree.families.*", "hftree.datasets", "hftree.datasets.*")),
-    ("analyses", tuple(f"hftree.{p}{s}" for p in ("traits", "ecosystem", "adoption", "kernels", "evolution")
+    ("analyses", tuple(f"hftree.{p}{s}" for p in ("traits", "ecosystem", "adoption", "kernels", "evolution", "history")
                        for s in ("", ".*"))),
     ("drift", ("hftree.drift", "hftree.drift.*")),
     ("viz", ("hftree.viz", "hftree.viz.*")),

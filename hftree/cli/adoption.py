@@ -20,7 +20,16 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hftree.cli._common import ApiChoices, add_alias, add_output_args, add_relation_arg, load, whole_number, write_frame
+from hftree.cli._common import (
+    ApiChoices,
+    add_alias,
+    add_output_args,
+    add_relation_arg,
+    load,
+    output_format,
+    whole_number,
+    write_frame,
+)
 from hftree.errors import DataQualityWarning, InputFormatError, ModelNotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -121,6 +130,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="H",
         help="hide the last H bins, forecast them with every method, print the error table",
     )
+    p.add_argument("--history", metavar="HISTORY", help="fit the family sizes observed across the snapshots of "
+                   "this history (every relation; deleted descendants stay counted); see docs/history.md")
     p.add_argument("--plot", metavar="DIR", help="write figures (collapse plot, largest fits) to DIR")
     add_output_args(p)
     p.set_defaults(run=run)
@@ -258,6 +269,10 @@ def _series(args: argparse.Namespace) -> pd.DataFrame:
     from hftree.adoption import growth_series
     from hftree.lineage import LineageGraph
 
+    if args.history:
+        from hftree.cli.history import observed_series
+
+        return observed_series(args)
     if args.counts:
         return _read_counts(args.counts, args.bins)
     if args.downloads:
@@ -278,12 +293,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.counts and args.downloads:
         raise UsageError("give --counts FILE.csv or --downloads STORE (not both)")
-    if not args.downloads and bool(args.snapshot) == bool(args.counts):
+    if args.history and (args.snapshot or args.counts or args.downloads or args.relation):
+        raise UsageError("--history HISTORY replaces SNAPSHOT/--counts/--downloads; its families count every relation")
+    if not args.downloads and not args.history and bool(args.snapshot) == bool(args.counts):
         raise UsageError("give a SNAPSHOT or --counts FILE.csv (not both), or --downloads STORE [SNAPSHOT]")
     if args.counts and (args.root or args.relation):
         raise UsageError("--root/--relation apply to a SNAPSHOT, not to --counts")
     if args.downloads and args.relation:
         raise UsageError("--relation applies to a SNAPSHOT's lineage, not to --downloads")
+    output_format(args.format, args.output)  # an unknown -o extension fails before the work
     counts = _series(args)
     if counts.empty and args.downloads:
         raise InputFormatError(
@@ -292,14 +310,14 @@ def run(args: argparse.Namespace) -> int:
             field="created_at",
         )
     if counts.empty:
+        rel = ", ".join(args.relation or ["finetune"])
         raise InputFormatError(
-            "no family to fit: no root has a large enough family; lower --min-size or pass --root",
+            f"no family to fit: no dated root has {args.min_size - 1:,} or more dated descendants by {rel} "
+            "edges; lower --min-size, pass --relation or --root",
             field="--min-size",
         )
     if args.backtest is not None:
-        from hftree.adoption.forecast import backtest
-
-        res = backtest(counts, args.backtest)
+        res = _backtest(counts, args.backtest)
         table = res.to_frame()
         if args.plot:
             _save_backtest_plot(res, Path(args.plot))
@@ -318,6 +336,30 @@ def run(args: argparse.Namespace) -> int:
         table = table[_SCREEN]
     write_frame(table, args.format, args.output)
     return 0
+
+
+def _backtest(counts: pd.DataFrame, h: int):
+    """:func:`hftree.adoption.forecast.backtest`, one method at a time behind a progress bar.
+
+    Every method of the backtest is fitted and scored on its own (the pooled ones on every
+    family), so running them one by one gives the same table.
+    """
+    import pandas as pd
+
+    from hftree._progress import progress_bar
+    from hftree.adoption.backtesting import BacktestResult, default_methods
+    from hftree.adoption.forecast import backtest
+
+    methods = default_methods()
+    errors, extra = [], {}
+    with progress_bar(None, desc=f"backtest h={h}", total=len(methods), unit="method") as bar:
+        for name, method in methods.items():
+            bar.set_postfix_str(name)
+            part = backtest(counts, h, methods={name: method})
+            errors.append(part.errors)
+            extra.update(part.extra)
+            bar.update(1)
+    return BacktestResult(h=h, errors=pd.concat(errors, ignore_index=True), extra=extra)
 
 
 def _pyplot():

@@ -10,7 +10,7 @@ import sys
 import time
 import warnings
 
-from hftree.cli._common import ApiChoices, add_relation_arg, number, progress, whole_number
+from hftree.cli._common import ApiChoices, add_relation_arg, number, progress, term, whole_number
 
 _CARD_LABELS = (
     ("ok", "read"),
@@ -25,7 +25,10 @@ def add_hub_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("connection (the token comes from HF_TOKEN or `hf auth login`)")
     g.add_argument("--endpoint", metavar="URL", help="the Hub (default $HF_ENDPOINT or https://huggingface.co)")
     g.add_argument("--timeout", type=number(0, strict=True), default=30.0, metavar="S",
-                   help="per-request timeout (default 30)")
+                   help="longest silence of the server per request (default 30)")
+    g.add_argument("--deadline", type=number(0, strict=True), default=None, metavar="S",
+                   help="longest time one request may take in total, however slowly the server sends "
+                   "(default 4 x --timeout)")
     g.add_argument(
         "--max-retries",
         type=whole_number(0),
@@ -65,6 +68,7 @@ def retry_policy(args: argparse.Namespace):
         max_backoff=args.max_backoff,
         max_wait=args.max_wait,
         timeout=args.timeout,
+        deadline=args.deadline,
     )
 
 
@@ -140,8 +144,11 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     g.add_argument("--revision", metavar="REV", help="commit, branch or tag of the dump repository (default main)")
     g.add_argument("--date", metavar="YYYY-MM-DD", help="the newest commit on or before this day (weekly: that week)")
     g.add_argument("--repo", metavar="OWNER/NAME", help="the dump's dataset repository, if not the default")
+    g.add_argument("--into", metavar="HISTORY", help="add the dump to this history instead of writing -o; "
+                   "--date D1,D2,… fetches and adds several dates (see `hftree history`)")
     add_hub_args(p)
-    p.add_argument("--force", action="store_true", help="replace SNAPSHOT_DIR if it exists")
+    p.add_argument("--force", action="store_true",
+                   help="replace SNAPSHOT_DIR if it is an hftree snapshot (anything else is refused)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary (for cron)")
     p.set_defaults(run=run)
     return p
@@ -152,6 +159,10 @@ def run(args: argparse.Namespace) -> int:
     from hftree.errors import UsageError
     from hftree.ingest.hub import fetch
 
+    if args.into:
+        from hftree.cli.history import run_fetch_into
+
+        return run_fetch_into(args, retry_policy(args))
     if args.output is None and args.update is None:
         raise UsageError("give -o SNAPSHOT_DIR (or --update SNAPSHOT_DIR)")
     if args.dump is not None or args.revision or args.date or args.repo:
@@ -171,12 +182,12 @@ def run(args: argparse.Namespace) -> int:
             kinds.append((other, "refused"))  # http_<code>: see the card_status column
             cards = f", {c['cards']:,} cards (" + ", ".join(f"{n:,} {lab}" for n, lab in kinds if n) + ")"
         print(
-            f"wrote {out}: {c['models']:,} models, {c['edges']:,} declared edges{cards}; "
+            f"wrote {term(out)}: {c['models']:,} models, {c['edges']:,} declared edges{cards}; "
             f"{f['records_fetched']:,} records in {f['pages']:,} pages, {f['requests']:,} requests "
             f"({f['retries']:,} retried, {f['rate_limited']:,} rate-limited) in {time.monotonic() - t0:.1f} s"
         )
         for w in caught:
-            warning_line(w.message)
+            warning_line(term(w.message))
     return 0
 
 

@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hftree.cli.fetch",
     "hftree.cli.track",
     "hftree.cli.info", "hftree.cli.infer",
+    "hftree.cli.history", "hftree.cli.diff",
     "hftree.cli.families",
     "hftree.cli.tree",
     "hftree.cli.family", "hftree.cli.subtree",
