@@ -190,7 +190,7 @@ def source_codes(values: Sequence[object] | pa.Array | pd.Series) -> np.ndarray:
     and missing ones get ``len(EDGE_SOURCES)``.
 
     >>> source_codes(["tag", "card_data", None, "family-export"]).tolist()
-    [2, 1, 5, 5]
+    [2, 1, 6, 6]
     """
     names = [*EDGE_SOURCES, *LEGACY_SOURCES]
     codes = np.array([*range(len(EDGE_SOURCES)), *(EDGE_SOURCES.index(v) for v in LEGACY_SOURCES.values()),
