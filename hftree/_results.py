@@ -87,15 +87,20 @@ def frame_html(frame: pd.DataFrame, *, title: str = "", max_rows: int = 20, note
 class Result:
     """Base of hftree's result objects (see the module notes).
 
-    Subclasses are frozen dataclasses that implement :meth:`to_frame` and may override
-    :attr:`summary` and :meth:`_note`.
+    Subclasses are frozen dataclasses that name the field :meth:`to_frame` copies
+    (``frame_attribute``) or implement it, and may override :attr:`summary` and :meth:`_note`.
     """
 
     #: Name shown in ``repr`` and at the top of the HTML table.
     title: ClassVar[str] = "Result"
+    #: The field :meth:`to_frame` returns a copy of (a subclass names it, or overrides ``to_frame``).
+    frame_attribute: ClassVar[str | None] = None
 
     def to_frame(self) -> pd.DataFrame:
-        raise NotImplementedError(f"{type(self).__name__} must implement to_frame()")
+        """The main table, a new DataFrame the caller may change."""
+        if self.frame_attribute is None:
+            raise NotImplementedError(f"{type(self).__name__} must name frame_attribute or implement to_frame()")
+        return getattr(self, self.frame_attribute).copy()
 
     @property
     def summary(self) -> pd.DataFrame:

@@ -127,9 +127,7 @@ class FamilyFits(Result):
 
     title: ClassVar[str] = "Adoption-curve fits"
 
-    def to_frame(self) -> pd.DataFrame:
-        """The per-family table (a copy, indexed by ``model``)."""
-        return self.table.copy()
+    frame_attribute: ClassVar[str] = "table"
 
     @property
     def summary(self) -> pd.DataFrame:

@@ -73,9 +73,7 @@ class CardDrift(Result):
 
     title: ClassVar[str] = "Card drift"
 
-    def to_frame(self) -> pd.DataFrame:
-        """The tidy table (a copy)."""
-        return self.table.copy()
+    frame_attribute: ClassVar[str] = "table"
 
     @property
     def summary(self) -> pd.DataFrame:

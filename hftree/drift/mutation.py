@@ -61,9 +61,7 @@ class MutationRates(Result):
 
     title: ClassVar[str] = "Mutation rates"
 
-    def to_frame(self) -> pd.DataFrame:
-        """The tidy table (a copy)."""
-        return self.table.copy()
+    frame_attribute: ClassVar[str] = "table"
 
     @property
     def summary(self) -> pd.DataFrame:

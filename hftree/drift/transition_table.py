@@ -74,9 +74,7 @@ class TransitionTable(Result):
 
     title: ClassVar[str] = "Transitions"
 
-    def to_frame(self) -> pd.DataFrame:
-        """The transition counts, most frequent first (a copy)."""
-        return self.counts.copy()
+    frame_attribute: ClassVar[str] = "counts"
 
     def _note(self) -> str:
         share = self.n_changed / self.n_edges if self.n_edges else float("nan")

@@ -174,9 +174,7 @@ class EcosystemStats(Result):
         found = {k: getattr(self, k) for k in names if getattr(self, k) is not None}
         return {"summary": self.headline, **found}
 
-    def to_frame(self) -> pd.DataFrame:
-        """The headline figures (:attr:`summary`); every table is in :attr:`tables`."""
-        return self.headline.copy()
+    frame_attribute: ClassVar[str] = "headline"
 
     def value(self, statistic: str) -> float:
         """One headline figure by name, e.g. ``value("pearson_r2")``."""

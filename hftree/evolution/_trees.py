@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hftree.lineage.membership import widest_generation
+
 __all__ = ["FOREST_COLUMNS", "depth_of", "forest_stats"]
 
 #: Per-tree columns of :func:`forest_stats`.
@@ -136,22 +138,7 @@ def forest_stats(tree: np.ndarray, parent: np.ndarray, depth: np.ndarray, n_tree
     np.maximum.at(max_depth, tree, depth)
     max_kids = np.zeros(n_trees, dtype=np.int64)
     np.maximum.at(max_kids, tree, kids)
-    # widest generation: (tree, depth) pairs are contiguous after a stable sort by tree
-    key = tree * (top + 1) + depth
-    if n_trees * (top + 1) <= 50_000_000:
-        gcount = np.bincount(key, minlength=n_trees * (top + 1))
-        gk = np.flatnonzero(gcount)
-        gcount = gcount[gk]
-    else:
-        gk, gcount = np.unique(key, return_counts=True)
-    gt, gd = gk // (top + 1), gk % (top + 1)
-    best = np.lexsort((gd, -gcount, gt))
-    first = np.ones(len(best), dtype=bool)
-    first[1:] = gt[best][1:] != gt[best][:-1]
-    widest = np.zeros(n_trees, dtype=np.int64)
-    widest_n = np.zeros(n_trees, dtype=np.int64)
-    widest[gt[best][first]] = gd[best][first]
-    widest_n[gt[best][first]] = gcount[best][first]
+    widest, widest_n = widest_generation(tree, depth, n_trees)
 
     sackin = per_tree(np.where(leaf, depth, 0).astype(np.float64))
     # Colless: children of a vertex sorted by leaf count; Σ_{i<j}|L_i − L_j| = Σ_r (2r − k + 1) L_(r)

@@ -51,8 +51,7 @@ class HubShape(Result):
     generations: pd.DataFrame
     branching: pd.DataFrame
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.relations.copy()
+    frame_attribute: ClassVar[str] = "relations"
 
 
 def _quantiles(x: np.ndarray) -> tuple[float, float, float]:

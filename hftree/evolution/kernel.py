@@ -72,8 +72,7 @@ class KernelFit(Result):
     n_dropped: int
     n_windows: int
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
+    frame_attribute: ClassVar[str] = "table"
 
     @property
     def summary(self) -> pd.DataFrame:

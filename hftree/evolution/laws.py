@@ -87,9 +87,7 @@ class LawFit(Result):
     data: np.ndarray = field(repr=False, compare=False)
     fit_: Any = field(default=None, repr=False, compare=False)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The pairwise comparisons of the candidate laws."""
-        return self.comparisons.copy()
+    frame_attribute: ClassVar[str] = "comparisons"
 
     @property
     def summary(self) -> pd.DataFrame:

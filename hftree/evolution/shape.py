@@ -63,8 +63,7 @@ class ShapeTable(Result):
     gamma: float
     null_min_descendants: int
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
+    frame_attribute: ClassVar[str] = "table"
 
     def z_summary(self) -> pd.DataFrame:
         """Mean, median and spread of every z-score column over the families that have one."""

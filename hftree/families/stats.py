@@ -11,6 +11,7 @@ import pandas as pd
 from hftree.errors import ParameterError
 from hftree.families.coverage import has_field
 from hftree.lineage.graph import LineageGraph
+from hftree.lineage.membership import widest_generation
 from hftree.schema import RELATIONS, RelationFilter
 
 __all__ = ["FAMILY_COLUMNS", "family_size_distribution", "family_stats"]
@@ -152,18 +153,7 @@ def family_stats(
     children = np.diff(out.indptr)[roots]
     depth = np.zeros(k, dtype=np.int64)
     np.maximum.at(depth, f, mem.depth)
-    # widest generation: largest (family, depth) count; ties -> the shallower generation
-    gen_key = f * (int(mem.depth.max(initial=0)) + 1) + mem.depth
-    gk, gcount = np.unique(gen_key, return_counts=True)
-    gf = gk // (int(mem.depth.max(initial=0)) + 1)
-    gd = gk % (int(mem.depth.max(initial=0)) + 1)
-    order = np.lexsort((gd, -gcount, gf))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = gf[order][1:] != gf[order][:-1]
-    widest = np.zeros(k, dtype=np.int64)
-    widest_n = np.zeros(k, dtype=np.int64)
-    widest[gf[order][first]] = gd[order][first]
-    widest_n[gf[order][first]] = gcount[order][first]
+    widest, widest_n = widest_generation(f, mem.depth, k)  # ties -> the shallower generation
 
     shared_node = np.bincount(node, minlength=n) > 1
     shared = np.bincount(f, weights=shared_node[node], minlength=k).astype(np.int64)

@@ -45,8 +45,7 @@ class ObservedGrowth(Result):
     sizes: pd.DataFrame
     title: ClassVar[str] = "Observed family growth"
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.sizes.copy()
+    frame_attribute: ClassVar[str] = "sizes"
 
     @property
     def summary(self) -> pd.DataFrame:

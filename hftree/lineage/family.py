@@ -10,6 +10,7 @@ generation, its parents, siblings and children, and the size of its family.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -156,7 +157,7 @@ class ModelFamily(Result):
     root_sizes: tuple[int, ...]
     relation: tuple[str, ...] | None = None
 
-    title = "Model family"
+    title: ClassVar[str] = "Model family"
 
     def to_frame(self) -> pd.DataFrame:
         """One row per root: the root, its family's size, the distance and the path as text."""

@@ -21,7 +21,7 @@ from hftree.schema import RelationFilter
 if TYPE_CHECKING:
     from hftree.lineage.graph import LineageGraph
 
-__all__ = ["Membership", "family_members"]
+__all__ = ["Membership", "family_members", "widest_generation"]
 
 
 @dataclass(frozen=True)
@@ -98,3 +98,29 @@ def family_members(G: LineageGraph, *, relation: RelationFilter = None) -> Membe
             raise AssertionError("lineage graph has a cycle")
     cat = lambda xs: np.concatenate(xs) if xs else np.empty(0, dtype=np.int64)  # noqa: E731
     return Membership(cat(roots_l), cat(nodes_l), cat(depth_l), cat(edge_l), roots)
+
+
+def widest_generation(group: np.ndarray, depth: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each group (family, tree), the generation holding the most models and that count;
+    ties go to the shallower generation, a group without members gets ``(0, 0)``.
+
+    >>> widest_generation(np.array([0, 0, 0, 1]), np.array([1, 2, 2, 1]), 3)
+    (array([2, 1, 0]), array([2, 1, 0]))
+    """
+    top = int(depth.max(initial=0)) + 1
+    key = group.astype(np.int64) * top + depth
+    if n_groups * top <= 50_000_000:  # a dense count is cheaper than sorting the keys
+        count = np.bincount(key, minlength=n_groups * top)
+        keys = np.flatnonzero(count)
+        count = count[keys]
+    else:
+        keys, count = np.unique(key, return_counts=True)
+    g, d = keys // top, keys % top
+    order = np.lexsort((d, -count, g))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = g[order][1:] != g[order][:-1]
+    widest = np.zeros(n_groups, dtype=np.int64)
+    widest_n = np.zeros(n_groups, dtype=np.int64)
+    widest[g[order][first]] = d[order][first]
+    widest_n[g[order][first]] = count[order][first]
+    return widest, widest_n

@@ -183,9 +183,7 @@ class InheritanceResult(Result):
 
     title: ClassVar[str] = "Inheritance"
 
-    def to_frame(self) -> pd.DataFrame:
-        """The tidy table (a copy)."""
-        return self.table.copy()
+    frame_attribute: ClassVar[str] = "table"
 
     @property
     def summary(self) -> pd.DataFrame:

@@ -9,7 +9,7 @@ A model fitted on one snapshot can be applied to another (``model=``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -122,15 +122,14 @@ class InferredLineage(Result):
     """Inferred edges: one row per candidate edge with ``parent, child, relation, confidence,
     evidence, source`` (``source`` is always ``inferred``), best first within a child."""
 
-    title = "Inferred lineage"
+    title: ClassVar[str] = "Inferred lineage"
     edges: pd.DataFrame
     targets: int
     candidates: int
     min_confidence: float
     model: InferenceModel = field(repr=False)
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.edges.copy()
+    frame_attribute: ClassVar[str] = "edges"
 
     @property
     def summary(self) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -17,13 +17,12 @@ __all__ = ["LineageCoverage", "lineage_coverage"]
 class LineageCoverage(Result):
     """Hub-wide and per-family shares of models with declared, inferred and no lineage."""
 
-    title = "Lineage coverage"
+    title: ClassVar[str] = "Lineage coverage"
     overall: pd.DataFrame
     families: pd.DataFrame
     min_confidence: float
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.families.copy()
+    frame_attribute: ClassVar[str] = "families"
 
     @property
     def summary(self) -> pd.DataFrame:

@@ -13,7 +13,7 @@ mentions".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -88,7 +88,7 @@ class InferenceEvaluation(Result):
     truth; ``weights``: the feature weights of a model fitted on all children.
     """
 
-    title = "Lineage inference, declarations hidden"
+    title: ClassVar[str] = "Lineage inference, declarations hidden"
     metrics: pd.DataFrame
     reliability: pd.DataFrame
     at_threshold: pd.DataFrame
@@ -97,8 +97,7 @@ class InferenceEvaluation(Result):
     min_confidence: float
     n_splits: int
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.metrics.copy()
+    frame_attribute: ClassVar[str] = "metrics"
 
     @property
     def summary(self) -> pd.DataFrame:
