@@ -26,6 +26,7 @@ class Hostile:
     def __init__(self, answer: Callable[..., Any]) -> None:
         self.answer = answer
         self.log: list[tuple[str, dict[str, str]]] = []
+        self.connections = 0  # accepted TCP connections: tells a reused keep-alive connection from a new one
         self.closing = threading.Event()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -46,6 +47,7 @@ class Hostile:
                 conn, _ = self.sock.accept()
             except (TimeoutError, OSError):
                 continue
+            self.connections += 1
             threading.Thread(target=self._one, args=(conn,), daemon=True).start()
 
     def _one(self, conn: socket.socket) -> None:

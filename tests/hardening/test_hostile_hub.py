@@ -85,6 +85,28 @@ def test_a_server_dripping_its_status_line_hits_the_deadline(hx, hostile, tmp_pa
     assert hx.elapsed(t0) < 8
 
 
+def test_a_status_line_drip_on_a_reused_connection_hits_the_deadline(hx, hostile, tmp_path):
+    def drip(conn: socket.socket) -> None:
+        for b in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 40:
+            if hub.closing.is_set():
+                return
+            conn.sendall(bytes([b]))
+            time.sleep(0.3)
+
+    def answer(s, m, target, h):
+        if "cursor=2" in target:
+            return drip  # the second page, on the keep-alive connection the first one opened
+        return hx.page(hx.models("a/m1"), f"{s.endpoint}/api/models?cursor=2")
+
+    hub = hostile(answer)
+    policy = RetryPolicy(max_retries=0, timeout=1.0, deadline=1.5, random_state=0)
+    t0 = time.monotonic()
+    with pytest.raises(HubError, match="deadline"):
+        fetch(tmp_path / "out", endpoint=hub.endpoint, token=False, retry=policy)
+    assert hx.elapsed(t0) < 8  # the drip alone lasts 15 s
+    assert hub.connections == 1 and len(hub.log) == 2  # both pages asked on one connection
+
+
 def test_an_endless_answer_is_capped_not_held_in_memory(hx, hostile, tmp_path):
     def endless(conn: socket.socket) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n[")

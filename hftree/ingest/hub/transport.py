@@ -304,7 +304,7 @@ def _transport(shared: Politeness):
 
             def kill() -> None:
                 fired.set()
-                stream = conn.get("stream")
+                stream = conn.get("stream") or self._reused_stream(trace)
                 sock = None if stream is None else stream.get_extra_info("socket")
                 if sock is not None:
                     with contextlib.suppress(OSError):
@@ -332,6 +332,18 @@ def _transport(shared: Politeness):
             finally:
                 timer.cancel()
             return resp, body
+
+        def _reused_stream(self, trace: Any) -> Any:
+            """The network stream of the pooled keep-alive connection serving the request traced by ``trace``.
+
+            A reused connection emits no ``connect_tcp`` event, so the watchdog finds it in the pool (the
+            request carries our ``trace`` function); ``None`` when the pool's layout is not the expected one.
+            """
+            with contextlib.suppress(AttributeError, TypeError):
+                for pending in list(self.inner._pool._requests):
+                    if pending.request.extensions.get("trace") is trace and pending.connection is not None:
+                        return pending.connection._connection._network_stream
+            return None
 
         @staticmethod
         def _account(kind: str, status: int, request: httpx2.Request, resp: httpx2.Response) -> None:
