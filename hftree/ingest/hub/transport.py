@@ -342,7 +342,7 @@ def _transport(shared: Politeness):
             with contextlib.suppress(AttributeError, TypeError):
                 for pending in list(self.inner._pool._requests):
                     if pending.request.extensions.get("trace") is trace and pending.connection is not None:
-                        return pending.connection._connection._network_stream
+                        return pending.connection._connection._network_stream  # type: ignore[attr-defined]
             return None
 
         @staticmethod
