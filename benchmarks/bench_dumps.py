@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+_ROOT = Path(__file__).resolve().parent.parent
 _STEP = r"""
 import json, resource, sys, time, warnings
 warnings.simplefilter("ignore")
@@ -52,7 +53,10 @@ print(json.dumps(out))
 def _run(what: str, path: Path) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load = os.getloadavg()[0]
-    proc = subprocess.run([sys.executable, "-c", _STEP, what, str(path)], check=True, capture_output=True, text=True)
+    # the checkout's hftree, wherever the script is run from (not an installed copy)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, "-c", _STEP, what, str(path)], check=True, capture_output=True, text=True,
+                          env=env)
     out = json.loads(proc.stdout)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     out["process_cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)

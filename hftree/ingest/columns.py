@@ -18,11 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hftree.ingest.languages import ISO_639_1
-from hftree.schema import EDGE_SCHEMA, MODEL_SCHEMA, PLACEHOLDER_CREATED_AT, RELATIONS
+from hftree.schema import EDGE_SCHEMA, MODEL_SCHEMA, PLACEHOLDER_CREATED_AT
 
 __all__ = ["Issues", "Raw", "assemble", "string_layout"]
 
-_TYPED_RELATIONS = frozenset(RELATIONS) - {"unknown"}
 
 
 @dataclass
@@ -104,9 +103,10 @@ def assemble(raw: Raw, issues: Issues) -> tuple[pa.RecordBatch, pa.RecordBatch]:
     tag_row, tag_lic, (lang_rows, lang_vals), (ds_rows, ds_vals), (bm_rows, bm_rest) = _classify_tags(tags)
     if len(tag_lic):
         first_rows, idx = np.unique(tag_row, return_index=True)  # the first licence tag of each row
-        lic_tag = np.full(n, None, dtype=object)
-        lic_tag[first_rows] = pc.utf8_lower(tag_lic).to_numpy(zero_copy_only=False)[idx]
-        lic_arr = pc.coalesce(lic_arr, pa.array(lic_tag, type=pa.string()))
+        at = np.full(n, -1, dtype=np.int64)
+        at[first_rows] = idx
+        lic_tag = pc.utf8_lower(tag_lic).take(pa.array(at, mask=at < 0))
+        lic_arr = pc.coalesce(lic_arr, lic_tag)
 
     languages = _group_unique(
         np.concatenate([lang_rows, raw.card_lang_rows]),
@@ -191,24 +191,35 @@ def _classify_tags(tags: pa.ListArray):
     # first byte of each tag (of the next tag where empty: harmless, empty tags fail the length tests)
     first = data[np.minimum(offs[:-1], len(data) - 1)] if len(data) else np.zeros(len(flat), np.uint8)
 
+    # the list (row) of each tag; null lists hold no tags
+    parent = tags.value_parent_indices().to_numpy() if base == 0 and len(flat) == len(tags.values) else None
+
     def rows_of(idx: np.ndarray) -> np.ndarray:
-        # tag i (in ``flat``) belongs to the list whose offsets bracket it; null lists hold no tags
+        if parent is not None:
+            return parent[idx].astype(np.int64)
+        # tag i (in ``flat``) belongs to the list whose offsets bracket it
         return np.searchsorted(list_offs, idx + base, side="right").astype(np.int64) - 1
 
-    def pick(cand: np.ndarray, prefix: str | None):
+    def pick(cand: np.ndarray, prefix: str):
+        # candidates are at least as long as the prefix: compare its bytes in place, take the hits only
         idx = np.flatnonzero(cand)
-        vals = flat.take(pa.array(idx))
-        if prefix is not None:
-            hit = pc.starts_with(vals, prefix).to_numpy(zero_copy_only=False)
-            idx, vals = idx[hit], pc.utf8_slice_codeunits(vals.filter(pa.array(hit)), len(prefix))
+        at = offs[idx].astype(np.int64)
+        for j, byte in enumerate(prefix.encode()[1:], start=1):
+            hit = data[at + j] == byte
+            idx, at = idx[hit], at[hit]
+        # an ASCII prefix ends on a character boundary: slicing bytes is slicing characters
+        vals = pc.binary_slice(flat.take(pa.array(idx)).view(pa.binary()), len(prefix), 1 << 30).view(pa.string())
         return rows_of(idx), vals
 
     lic_rows, lic_vals = pick((first == ord("l")) & (length > 8), "license:")  # "license:" alone says nothing
     ds = pick((first == ord("d")) & (length >= 8), "dataset:")
     bm_rows, bm_vals = pick((first == ord("b")) & (length >= 11), "base_model:")
+    # two-byte tags: a language code exactly when its two bytes are in the table of codes
     two = np.flatnonzero(length == 2)
-    is_lang = pc.is_in(flat.take(pa.array(two)), value_set=_LANG_SET).to_numpy(zero_copy_only=False)
-    lang = (rows_of(two[is_lang]), flat.take(pa.array(two[is_lang])))
+    start = offs[two].astype(np.int64)
+    pair = data[start].astype(np.int64) << 8 | data[np.minimum(start + 1, len(data) - 1)]
+    two = two[_LANG_PAIRS[pair]]
+    lang = (rows_of(two), flat.take(pa.array(two)))
     return lic_rows, lic_vals, lang, ds, (bm_rows, bm_vals)
 
 
@@ -235,17 +246,9 @@ def _edges(
     ``cardData.base_model_relation`` overrides everything. A pair declared by both gets two rows
     (sources ``tag`` and ``cardData``) with the same relation.
     """
-    rest = bm_rest
-    parts = pc.extract_regex(rest, pattern=r"^(?P<head>[^:]*):(?P<tail>.+)$")
-    head = pc.struct_field(parts, "head")
-    tail = pc.struct_field(parts, "tail")
-    typed = pc.fill_null(pc.is_in(head, value_set=pa.array(sorted(_TYPED_RELATIONS))), False)
-    parent = pc.utf8_trim_whitespace(pc.if_else(typed, tail, rest))
-    rel_tag = pc.index_in(pc.if_else(typed, head, pa.scalar(None, pa.string())), value_set=_REL_ARROW[:4])
-    rel_code = np.concatenate([
-        pc.fill_null(rel_tag, -1).to_numpy(zero_copy_only=False).astype(np.int64),
-        np.full(len(card_rows), -1, dtype=np.int64),
-    ])
+    rest = _str_array(bm_rest)
+    parent, rel_tag = _typed_tags(rest)
+    rel_code = np.concatenate([rel_tag, np.full(len(card_rows), -1, dtype=np.int64)])
     parents = pa.concat_arrays([parent, _str_array(card_parents)])
     rows_all = np.concatenate([bm_rows, card_rows]).astype(np.int64)
     is_tag = np.concatenate([np.ones(len(bm_rows), dtype=bool), np.zeros(len(card_rows), dtype=bool)])
@@ -304,6 +307,34 @@ def _edges(
 _EDGE_ROWS = EDGE_SCHEMA.append(pa.field("row", pa.int64()))
 
 
+def _typed_tags(rest: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The parent of each ``base_model:`` tag (after the prefix) and the code of its relation in
+    :data:`_REL_NAMES` (-1: untyped). ``<relation>:<id>`` is typed when the relation is one hftree
+    knows and the id is not empty and on one line (the rule of the pattern ``^([^:]*):(.+)$``); the
+    relation names are ASCII, so their bytes are compared in place."""
+    offs, data = string_layout(rest)
+    start, length = offs[:-1].astype(np.int64), np.diff(offs).astype(np.int64)
+    code = np.full(len(rest), -1, dtype=np.int64)
+    for k, name in enumerate(_REL_NAMES[:4]):
+        head = (name + ":").encode()
+        cand = np.flatnonzero((length > len(head)) & (code < 0))
+        for j, byte in enumerate(head):
+            cand = cand[data[start[cand] + j] == byte]
+        code[cand] = k
+    typed = code >= 0
+    if typed.any():
+        nl = pc.fill_null(pc.match_substring(rest.filter(pa.array(typed)), "\n"), False).to_numpy(zero_copy_only=False)
+        code[np.flatnonzero(typed)[nl]] = -1
+        typed = code >= 0
+    parent = rest
+    for k, name in enumerate(_REL_NAMES[:4]):
+        hit = code == k
+        if hit.any():
+            tail = pc.binary_slice(rest.view(pa.binary()), len(name) + 1, 1 << 30).view(pa.string())
+            parent = pc.if_else(pa.array(hit), tail, parent)
+    return pc.utf8_trim_whitespace(parent), code
+
+
 def _hub_edges(rows: np.ndarray, parents: pa.Array, rel_rows: np.ndarray, rel: pa.Array,
                ids: pa.Array) -> pa.RecordBatch:
     """Edges of ``baseModels``: one per (row, parent), the Hub's relation of the row, else ``merge``
@@ -341,7 +372,9 @@ def _hub_edges(rows: np.ndarray, parents: pa.Array, rel_rows: np.ndarray, rel: p
     )
 
 
-_LANG_SET = pa.array(sorted(ISO_639_1), type=pa.string())
+#: the two bytes of each ISO 639-1 code, as a lookup table over all 65,536 byte pairs
+_LANG_PAIRS = np.zeros(1 << 16, dtype=bool)
+_LANG_PAIRS[[ord(c[0]) << 8 | ord(c[1]) for c in ISO_639_1 if len(c.encode()) == 2]] = True
 
 
 def _group_unique(rows: np.ndarray, vals: pa.Array | np.ndarray, n: int) -> pa.ListArray:
@@ -352,14 +385,31 @@ def _group_unique(rows: np.ndarray, vals: pa.Array | np.ndarray, n: int) -> pa.L
         return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, dtype=np.int32)), pa.array([], pa.string()))
     enc = pc.dictionary_encode(vals)
     codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    key = rows.astype(np.int64) * (len(enc.dictionary) + 1) + codes
-    _, first = np.unique(key, return_index=True)  # first occurrence of each (row, value)
-    first.sort()
-    order = first[np.argsort(rows[first], kind="stable")]  # by row, then appearance
-    counts = np.bincount(rows[order], minlength=n)
+    rows = rows.astype(np.int64)
+    order = np.argsort(rows, kind="stable")  # by row, then appearance (sorted runs: a linear merge)
+    r, k = rows[order], codes[order]
+    per_row = np.bincount(r, minlength=n)[r]
+    dup = np.zeros(len(order), dtype=bool)
+    multi = np.flatnonzero(per_row > 1)
+    few = multi[per_row[multi] <= _FEW]
+    if len(few):  # a repeat lies fewer places back than its row has values: compare shifted copies
+        rs, ks, d = r[few], k[few], np.zeros(len(few), dtype=bool)
+        for s in range(1, int(per_row[few].max())):
+            d[s:] |= (rs[s:] == rs[:-s]) & (ks[s:] == ks[:-s])
+        dup[few] = d
+    many = multi[per_row[multi] > _FEW]
+    if len(many):  # rows with many values: the first occurrence of each (row, value) by a stable sort
+        _, first = np.unique(r[many] * (len(enc.dictionary) + 1) + k[many], return_index=True)
+        d = np.ones(len(many), dtype=bool)
+        d[first] = False
+        dup[many] = d
+    keep = order[~dup]
     offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    return pa.ListArray.from_arrays(pa.array(offsets), vals.take(pa.array(order)))
+    np.cumsum(np.bincount(r[~dup], minlength=n), out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), vals.take(pa.array(keep)))
+
+
+_FEW = 8  # values per row up to which duplicates are found by shifted comparisons
 
 
 #: Dates outside this range are nulled at import (with a data-quality note): a year 9999 or a

@@ -9,7 +9,9 @@ floats or numeric strings). Absent columns are missing values, never errors; eve
 not model is kept in ``extra`` as a JSON object of its non-null values (``_id``, ``trendingScore``,
 ``gguf``, ``siblings``, …). The per-record values then go through the same
 :func:`~hftree.ingest.columns.assemble` as JSON Lines, batch by batch, so the semantics (licence,
-languages, lineage, the placeholder date) live in one place.
+languages, lineage, the placeholder date) live in one place. The scan is a stream: two threads assemble
+each batch while DuckDB reads the next ones, and each batch's model columns are copied out of DuckDB's
+memory (an imported column keeps its whole batch alive), so the scan never exists whole in memory.
 
 Rows the scan cannot take as they are (a ``cardData`` that is not a JSON object, a field of an
 unexpected JSON type, a missing id) are read again by position and normalised by the Python reader
@@ -23,6 +25,7 @@ for it. modelbiome's ``*_parent`` columns become edges of source ``table``.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,6 @@ import pyarrow.compute as pc
 
 from hftree.ingest.columns import Issues
 from hftree.ingest.dumpsql import (
-    _CARD_KEYS,
     _MAX_ODD,
     _NO_CARD,
     PARENT_COLUMNS,
@@ -79,7 +81,6 @@ def read_parquet_dump(path: str | os.PathLike[str], *, on_error: str = "raise", 
     DumpTables
         Model rows in file order (duplicates not yet resolved), edges with a ``row`` column, cards.
     """
-    import duckdb
     import pyarrow.parquet as pq
 
     path = Path(path)
@@ -89,86 +90,121 @@ def read_parquet_dump(path: str | os.PathLike[str], *, on_error: str = "raise", 
     except NotFast:
         return _python_reader(path, schema, on_error, front_matter)
     card_hit = _pick(schema, "card")
-    scan, card_sql = _query(str(path), values, extra, parents, schema, card_hit[0] if card_hit else None)
-    con = duckdb.connect()
-    try:
-        con.execute(f"SET threads={os.cpu_count() or 1}")
-        con.execute("SET preserve_insertion_order=true")
-        con.execute("SET enable_progress_bar_print=false")
-        t = con.sql(scan).to_arrow_table()
-        base_ok = np.asarray(pc.fill_null(pc.not_equal(t.column("id"), ""), False).to_numpy(zero_copy_only=False),
-                             dtype=bool)
-        if card_sql is not None:
-            con.register("cd", t.select([f"c{k}" for k in range(1, len(_CARD_KEYS) + 1)] + ["cd_ok"]))
-            cards_t = con.sql(card_sql).to_arrow_table()
-            con.unregister("cd")
-            base_ok = base_ok & _flat_lists(cards_t)
-            cards_t = cards_t.set_column(cards_t.schema.get_field_index("card_license"), "card_license",
-                                         pc.list_element(cards_t.column("card_license").combine_chunks(), 0))
-            t = t.drop_columns([f"c{k}" for k in range(1, len(_CARD_KEYS) + 1)] + ["cd_ok"])
-            for name in _NO_CARD:
-                t = t.append_column(name, cards_t.column(name))
-            del cards_t
-        else:
-            for name, typ in _NO_CARD.items():
-                t = t.append_column(name, pa.nulls(t.num_rows, typ))
-    finally:
-        con.close()
-    n = t.num_rows
-    batches = t.to_batches()
-    del t
-    odd_parts, start = [], 0
-    for b in batches:
-        ok = base_ok[start: start + b.num_rows] & ~_odd_lists(b)
-        odd_parts.append(np.flatnonzero(~ok) + start)
-        start += b.num_rows
-    odd = np.concatenate(odd_parts) if odd_parts else np.empty(0, np.int64)
-    if len(odd) > max(_MAX_ODD, n // 50):
-        return _python_reader(path, schema, on_error, front_matter)
-    issues = Issues()
-    xg = pa.chunked_array([b.column("xg") for b in batches], type=pa.string()) if batches \
-        else pa.chunked_array([], pa.string())
-    table_edges = _parent_edges(batches, parents)
-    cards = _cards(batches) if card_hit else None
-    if "fm" in (batches[0].schema.names if batches else []):
-        batches = [_with_front_matter(b, issues) for b in batches]
-    models, edges = _assemble_parallel(batches, odd, issues)
-    del batches  # the scan's other columns (card values, checks) are freed here
-    models = models.set_column(models.schema.get_field_index("extra"), "extra", xg)
-    if len(odd):
-        models, edges = _put_back(path, odd, models, edges, issues, on_error, front_matter)
-    if table_edges.num_rows:
-        edges = pa.concat_tables([edges, table_edges])
+    query = _query(str(path), values, extra, parents, schema, card_hit[0] if card_hit else None)
+    parts = _stream(query, "_cd" in values, parents, card_hit is not None)
+    n = sum(p.rows for p in parts)
     if not n:
         from hftree.errors import InputFormatError
 
         raise InputFormatError("table has no rows", path=str(path))
+    odd = np.concatenate([p.odd + p.start for p in parts])
+    if len(odd) > max(_MAX_ODD, n // 50):
+        return _python_reader(path, schema, on_error, front_matter)
+    issues = Issues()
+    for p in parts:  # front matter findings first, then the assembly's: the order of one whole-file pass
+        issues.merge(p.fm_issues)
+    for p in parts:
+        issues.merge(p.issues)
+    models = pa.concat_tables([p.models for p in parts])
+    edges = pa.concat_tables([p.edges for p in parts])
+    table_edges = pa.concat_tables([p.table_edges for p in parts])
+    cards = pa.concat_tables([p.cards for p in parts]) if card_hit else None
+    del parts
+    if len(odd):
+        models, edges = _put_back(path, odd, models, edges, issues, on_error, front_matter)
+    if table_edges.num_rows:
+        edges = pa.concat_tables([edges, table_edges])
     return DumpTables(models, edges, cards, issues)
 
 
-def _assemble_parallel(batches: list[pa.RecordBatch], odd: np.ndarray, issues: Issues) -> tuple[pa.Table, pa.Table]:
-    """:func:`~hftree.ingest.columns.assemble` of each batch, on two threads (Arrow and NumPy release
-    the GIL for most of it); odd rows are emptied first, results and findings kept in file order."""
-    from concurrent.futures import ThreadPoolExecutor
+#: rows per batch of the scan's stream; batches in flight at most (memory stays bounded)
+_BATCH = 131_072
+_IN_FLIGHT = 4
 
-    starts = np.cumsum([0] + [b.num_rows for b in batches])
 
-    def one(i: int):
-        own = Issues()
-        m, e, _ = _assemble_batches([batches[i]], batches[i].schema, odd[(odd >= starts[i]) & (odd < starts[i + 1])]
-                                    - starts[i], own)
-        return m, e, own
+@dataclass
+class _Part:
+    """One batch of the scan, assembled: models, edges (``row`` in the file), findings, odd rows."""
 
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        parts = list(pool.map(one, range(len(batches))))
-    model_parts, edge_parts = [], []
-    for i, (m, e, own) in enumerate(parts):
-        issues.merge(own)
-        model_parts.append(m)
-        if starts[i] and e.num_rows:
-            e = e.set_column(e.schema.get_field_index("row"), "row", pc.add(e.column("row"), int(starts[i])))
-        edge_parts.append(e)
-    return pa.concat_tables(model_parts), pa.concat_tables(edge_parts)
+    start: int
+    rows: int
+    models: pa.Table
+    edges: pa.Table
+    table_edges: pa.Table
+    cards: pa.Table | None
+    odd: np.ndarray
+    issues: Issues
+    fm_issues: Issues
+
+
+def _stream(query: str, has_card_data: bool, parents: list[str], has_card: bool) -> list[_Part]:
+    """Run the scan as a stream of batches (DuckDB's threads) and assemble each batch on a pool of
+    two threads while DuckDB reads the next ones: the scan and the assembly overlap."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    import duckdb
+
+    con = duckdb.connect()
+    pending: list[Future[_Part]] = []
+    out: list[_Part] = []
+    try:
+        con.execute(f"SET threads={os.cpu_count() or 1}")
+        con.execute("SET preserve_insertion_order=true")
+        con.execute("SET enable_progress_bar_print=false")
+        reader = con.sql(query).to_arrow_reader(_BATCH)
+        start = 0
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            for b in reader:
+                if not b.num_rows:
+                    continue
+                pending.append(pool.submit(_part, b, start, has_card_data, parents, has_card))
+                start += b.num_rows
+                while len(pending) >= _IN_FLIGHT:
+                    out.append(pending.pop(0).result())
+            out.extend(f.result() for f in pending)
+    finally:
+        con.close()
+    return out
+
+
+def _part(b: pa.RecordBatch, start: int, has_card_data: bool, parents: list[str], has_card: bool) -> _Part:
+    """Checks, card fields and :func:`~hftree.ingest.columns.assemble` of one batch of the scan."""
+    ok = np.asarray(pc.fill_null(pc.not_equal(b.column(b.schema.get_field_index("id")), ""), False)
+                    .to_numpy(zero_copy_only=False), dtype=bool)
+    names = b.schema.names
+    if has_card_data:
+        t = pa.Table.from_batches([b])
+        ok &= _flat_lists(t)
+        lic = pc.list_element(t.column("card_license").combine_chunks(), 0)
+        check = {"cd_ok", *(f"{c}_{x}" for c in ("card_language", "card_datasets", "card_base_model",
+                                                   "card_license") for x in ("ok", "len"))}
+        cols = {k: b.column(i) for i, k in enumerate(names) if k not in check and k not in _NO_CARD}
+        cols |= {k: (lic if k == "card_license" else b.column(names.index(k))) for k in _NO_CARD}
+    else:
+        cols = {k: b.column(i) for i, k in enumerate(names)}
+        cols |= {k: pa.nulls(b.num_rows, typ) for k, typ in _NO_CARD.items()}
+    b = pa.RecordBatch.from_pydict(cols)
+    ok &= ~_odd_lists(b)
+    odd = np.flatnonzero(~ok)
+    table_edges = _parent_edges([b], parents)
+    if table_edges.num_rows and start:
+        table_edges = table_edges.set_column(4, "row", pc.add(table_edges.column("row"), start))
+    cards = _cards([b]) if has_card else None
+    fm_issues, issues = Issues(), Issues()
+    if "fm" in b.schema.names:
+        b = _with_front_matter(b, fm_issues)
+    m, e, _ = _assemble_batches([b], b.schema, odd, issues)
+    m = m.set_column(m.schema.get_field_index("extra"), "extra", b.column(b.schema.get_field_index("xg")))
+    if start and e.num_rows:
+        e = e.set_column(e.schema.get_field_index("row"), "row", pc.add(e.column("row"), start))
+    return _Part(start, b.num_rows, _own(m), e, table_edges, None if cards is None else _own(cards), odd, issues,
+                 fm_issues)
+
+
+def _own(t: pa.Table) -> pa.Table:
+    """The table with its columns copied out of DuckDB's batch: a column imported from DuckDB keeps
+    the whole batch alive (every column of the scan), a copy lets it go as soon as the batch is done."""
+    return pa.table([pa.concat_arrays(c.chunks) if c.num_chunks else c for c in t.columns], schema=t.schema)
 
 
 def _cards(batches: list[pa.RecordBatch]) -> pa.Table:

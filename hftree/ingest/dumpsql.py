@@ -238,10 +238,10 @@ def _parents_sql(col: str, typ: pa.DataType) -> str:
 
 
 def _query(path: str, values: dict[str, str], extra: list[str], parents: list[str], schema: pa.Schema,
-           card: str | None) -> tuple[str, str | None]:
-    """The scan of the file, and the query that derives the card fields from the six ``cardData`` values
-    the scan extracted (run on the scan's result: DuckDB does not share one JSON parse between the
-    ``CASE`` branches of a single projection, so the two steps keep it to one parse per card)."""
+           card: str | None) -> str:
+    """The scan of the file, with the card fields derived on top of the six ``cardData`` values the
+    inner query extracted (DuckDB does not share one JSON parse between the ``CASE`` branches of a
+    single projection: the two levels keep it to one parse per card)."""
     values = dict(values)
     cd = values.pop("_cd", None)
     text = values.pop("_cd_text", None)
@@ -255,13 +255,15 @@ def _query(path: str, values: dict[str, str], extra: list[str], parents: list[st
     pre = ""
     if cd is not None:
         pre = f", {cd} AS _cd"
-        cols["cd_ok"] = f"({text} IS NULL OR (starts_with(ltrim({text}), '{{') AND _cd IS NOT NULL))"
+        # ltrim copies the whole text: only for the texts that do not start with the brace
+        cols["cd_ok"] = (f"({text} IS NULL OR (CASE WHEN starts_with({text}, '{{') THEN TRUE "
+                         f"ELSE starts_with(ltrim({text}), '{{') END AND _cd IS NOT NULL))")
         cols |= {f"c{k}": f"NULLIF(_cd[{k}]::VARCHAR, 'null')" for k in range(1, len(_CARD_KEYS) + 1)}
     sel = ", ".join(f"{expr} AS {_q(name)}" for name, expr in cols.items())
     scan = f"SELECT {sel} FROM (SELECT *{pre} FROM read_parquet({_lit(path)}))"
     if cd is None:
-        return scan, None
-    cols = {"cd_ok": "cd_ok"}
+        return scan
+    cols = {}
     for name, k in (("card_language", 3), ("card_datasets", 4), ("card_base_model", 5), ("card_license", 1)):
         c = f"c{k}"
         cols[name] = (f"CASE WHEN starts_with({c}, '[') THEN TRY_CAST({c}::JSON AS VARCHAR[]) "
@@ -274,7 +276,8 @@ def _query(path: str, values: dict[str, str], extra: list[str], parents: list[st
     for name, k in (("card_license_name", 2), ("card_relation", 6)):
         cols[name] = f"CASE WHEN starts_with(c{k}, '\"') THEN c{k}::JSON->>'$' END"
     sel = ", ".join(f"{expr} AS {_q(name)}" for name, expr in cols.items())
-    return scan, f"SELECT {sel} FROM cd"
+    drop = ", ".join(f"c{k}" for k in range(1, len(_CARD_KEYS) + 1))
+    return f"SELECT s.* EXCLUDE ({drop}), {sel} FROM ({scan}) AS s"
 
 
 def _flat_lists(t: pa.Table) -> np.ndarray:

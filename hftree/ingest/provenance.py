@@ -59,32 +59,30 @@ def disagreements(edges: pa.Table) -> dict[str, Any]:
                            "relation_disagreement_examples": []}
     if edges.num_rows == 0:
         return out
-    rel = edges.column("relation").cast(pa.string())
-    typed_mask = pc.fill_null(pc.not_equal(rel, "unknown"), False)
-    typed = edges.filter(typed_mask)
-    if typed.num_rows == 0:
+    # only a child with two typed relations can have a pair that disagrees: find those children on
+    # integer codes of the whole table first (one sort, no copy of its strings), then compare the pairs
+    # of their rows alone
+    rel = edges.column("relation")
+    typed_rows = np.flatnonzero(pc.fill_null(pc.not_equal(rel, "unknown"), False).to_numpy(zero_copy_only=False))
+    if len(typed_rows) == 0:
         return out
-    # pairs as integer keys (parent and child codes), relations as codes: NumPy finds the pairs
-    # whose typed relations are not all the same
-    pcode = pc.dictionary_encode(typed.column("parent").cast(pa.string())).combine_chunks()
-    ccode = pc.dictionary_encode(typed.column("child").cast(pa.string())).combine_chunks()
-    rcode = pc.dictionary_encode(typed.column("relation").cast(pa.string())).combine_chunks()
-    key = (pcode.indices.to_numpy(zero_copy_only=False).astype(np.int64) * (len(ccode.dictionary) + 1)
-           + ccode.indices.to_numpy(zero_copy_only=False))
-    r = rcode.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    order = np.lexsort((r, key))
-    ks, rs = key[order], r[order]
-    start = np.ones(len(ks), dtype=bool)
-    start[1:] = ks[1:] != ks[:-1]
-    grp = np.cumsum(start) - 1
-    lo = rs[start]
-    hi = np.maximum.reduceat(rs, np.flatnonzero(start))
-    bad_groups = np.flatnonzero(lo != hi)
-    out["relation_disagreements"] = len(bad_groups)
-    if not len(bad_groups):
+    ccode = _codes(edges.column("child"))[typed_rows]
+    rcode = _codes(rel)[typed_rows]
+    width = int(rcode.max(initial=0)) + 1
+    both = np.sort(ccode * width + rcode)
+    child_of = both // width
+    first = np.ones(len(both), dtype=bool)
+    first[1:] = child_of[1:] != child_of[:-1]
+    starts = np.flatnonzero(first)
+    ends = np.append(starts[1:], len(both)) - 1
+    mixed = child_of[starts][both[starts] != both[ends]]
+    sub = typed_rows[np.isin(ccode, mixed)]
+    local, n_pairs = _pair_disagreements(edges.take(pa.array(sub))) if len(sub) else (sub, 0)
+    bad_rows = sub[local]
+    out["relation_disagreements"] = n_pairs
+    if not len(bad_rows):
         return out
-    bad_rows = np.sort(order[np.isin(grp, bad_groups)])
-    rows = typed.take(pa.array(bad_rows)).to_pylist()
+    rows = edges.take(pa.array(bad_rows)).to_pylist()
     rank = {s: i for i, s in enumerate(EDGE_SOURCES)}
     by_pair: dict[tuple[str, str], dict[str, str]] = {}
     for r in rows:
@@ -99,6 +97,28 @@ def disagreements(edges: pa.Table) -> dict[str, Any]:
     out["relation_disagreement_kinds"] = dict(kinds.most_common(20))
     out["relation_disagreement_examples"] = examples
     return out
+
+
+def _codes(values: pa.ChunkedArray) -> np.ndarray:
+    """Integer codes of a string column (equal strings, equal codes; nulls -1)."""
+    enc = pc.dictionary_encode(values).combine_chunks()
+    return pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _pair_disagreements(typed: pa.Table) -> tuple[np.ndarray, int]:
+    """The rows (sorted) of the (parent, child) pairs whose typed relations are not all the same, and
+    the number of such pairs: pairs as integer keys (parent and child codes), relations as codes."""
+    pcode, ccode, r = (_codes(typed.column(c)) for c in ("parent", "child", "relation"))
+    key = pcode * (int(ccode.max(initial=0)) + 2) + ccode
+    order = np.lexsort((r, key))
+    ks, rs = key[order], r[order]
+    start = np.ones(len(ks), dtype=bool)
+    start[1:] = ks[1:] != ks[:-1]
+    grp = np.cumsum(start) - 1
+    lo = rs[start]
+    hi = np.maximum.reduceat(rs, np.flatnonzero(start))
+    bad_groups = np.flatnonzero(lo != hi)
+    return np.sort(order[np.isin(grp, bad_groups)]), len(bad_groups)
 
 
 def placeholder_count(models: pd.DataFrame) -> int:
