@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
     from hftree.ingest import Snapshot
 
-__all__ = ["Context", "Figures", "Section", "frame_table", "plain_error", "short_repr", "skipped"]
+__all__ = ["FIXED_MARGINS", "Context", "Figures", "Section", "frame_table", "plain_error", "run_inference",
+           "short_repr", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,11 @@ class Section:
     body: str = field(default="", repr=False, compare=False)
 
 
+#: Margins (inches: left, bottom, right, top) of a figure drawn with ``fixed=True``: room for
+#: tick labels such as 10⁻³, an axis label on each side and a one-line title.
+FIXED_MARGINS: tuple[float, float, float, float] = (0.8, 0.6, 0.15, 0.4)
+
+
 class Context:
     """What the section builders share: the data, computed once, and the asset writer."""
 
@@ -76,6 +82,11 @@ class Context:
         max_nodes: int,
         table_rows: int,
         svg: bool = False,
+        min_confidence: float = 0.5,
+        include_inferred: bool = False,
+        inference: tuple[Any, str] | None = None,
+        coverage_rows: int = 15,
+        coverage: bool = True,
     ) -> None:
         self.snapshot = snapshot
         self.G = G
@@ -85,6 +96,13 @@ class Context:
         self.max_nodes = max_nodes
         self.table_rows = table_rows
         self.svg = svg
+        #: threshold of the inferred edges counted (and, with ``include_inferred``, in the graph)
+        self.min_confidence = min_confidence
+        self.include_inferred = include_inferred
+        self.coverage_rows = coverage_rows
+        #: whether the report has the lineage-coverage section and the overview's lineage line
+        self.coverage = coverage
+        self._inference = inference
         #: fields no model of the snapshot has (:func:`hftree.families.coverage.missing_fields`)
         self.missing: tuple[str, ...] = missing_fields(G.models)
         self.has_cards = snapshot.cards is not None and len(snapshot.cards) > 0
@@ -99,6 +117,14 @@ class Context:
         if self._families is None:
             self._families = family_stats(self.G, relation=self.relation)
         return self._families
+
+    @property
+    def inference(self) -> tuple[Any, str]:
+        """``(InferredLineage, "")`` of :func:`hftree.lineage.infer.infer` at ``min_confidence``, computed
+        once; ``(None, why)`` when nothing can be inferred (e.g. too few declared edges to learn from)."""
+        if self._inference is None:
+            self._inference = run_inference(self.snapshot, self.min_confidence)
+        return self._inference
 
     @property
     def has_lineage(self) -> bool:
@@ -140,9 +166,19 @@ class Context:
         *,
         caption: str,
         size: tuple[float, float] = (7.0, 4.5),
+        fixed: bool = False,
     ) -> tuple[str, list[str]]:
-        """Draw on a fresh matplotlib Figure (no pyplot state), save PNG (+ SVG with ``svg``), return HTML and files."""
-        fig = Figure(figsize=size, layout="constrained")
+        """Draw on a fresh matplotlib Figure (no pyplot state), save PNG (+ SVG with ``svg``), return HTML and files.
+
+        ``fixed``: margins of :data:`FIXED_MARGINS` instead of the constrained layout, which draws
+        the figure twice (half its cost); for plots with numeric axes and the legend inside.
+        """
+        if fixed:
+            fig = Figure(figsize=size)
+            (left, bottom, right, top), (w, h) = FIXED_MARGINS, size
+            fig.subplots_adjust(left=left / w, bottom=bottom / h, right=1 - right / w, top=1 - top / h)
+        else:
+            fig = Figure(figsize=size, layout="constrained")
         draw(fig.add_subplot())
         files = []
         for ext, dpi in (("png", 100), ("svg", 72))[: 2 if self.svg else 1]:
@@ -176,15 +212,16 @@ class Figures:
         size: tuple[float, float] = (7.0, 4.5),
         *,
         needs: tuple[str, ...] = (),
+        fixed: bool = False,
     ) -> None:
-        """Draw figure ``<prefix>-<name>``; when the snapshot lacks ``needs``, or drawing
-        fails, leave it out with a one-line note and carry on."""
+        """Draw figure ``<prefix>-<name>`` (``fixed``: see :meth:`Context.figure`); when the snapshot
+        lacks ``needs``, or drawing fails, leave it out with a one-line note and carry on."""
         why = self.ctx.lacking(needs)
         if why:
             self.skips.append(f"{caption.rstrip('.')}: not drawn, {why}.")
             return
         try:
-            h, f = self.ctx.figure(f"{self.prefix}-{name}", draw, caption=caption, size=size)
+            h, f = self.ctx.figure(f"{self.prefix}-{name}", draw, caption=caption, size=size, fixed=fixed)
         except Exception as exc:  # one figure failing must not lose its section
             self.errors.append(f"figure {name!r}: {type(exc).__name__}: {exc}")
             self.skips.append(f"{caption.rstrip('.')}: could not be drawn ({plain_error(exc)}).")
@@ -203,6 +240,20 @@ class Figures:
             figures=tuple(self.files),
             body=body + notes + f'<div class="grid">{"".join(self.html)}</div>',
         )
+
+
+def run_inference(snapshot: Any, min_confidence: float) -> tuple[Any, str]:
+    """``(infer(snapshot, min_confidence=...), "")``, or ``(None, why)`` in words for readers."""
+    import warnings
+
+    from hftree.lineage.infer import infer
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return infer(snapshot, min_confidence=min_confidence, progress=False), ""
+    except Exception as exc:  # e.g. too few declared edges to learn from: the report says so
+        return None, plain_error(exc)
 
 
 def skipped(sid: str, title: str, why: str) -> Section:

@@ -97,12 +97,14 @@ def _ecosystem(ctx: Context) -> Section:
         lambda ax: plot_likes_downloads(ctx.G.models, ax=ax),
         "Likes against downloads (log axes).",
         needs=("likes", "downloads"),
+        fixed=True,
     )
     figs.add(
         "concentration",
         lambda ax: plot_concentration(ctx.G.models, ax=ax),
         "Lorenz curve of downloads across models.",
         needs=("downloads",),
+        fixed=True,
     )
     figs.add(
         "created-per-month",
@@ -150,6 +152,7 @@ def _adoption(ctx: Context) -> Section:
         "collapse",
         lambda ax: fits.plot_collapse(ax=ax),
         "Rescaled adoption curves of the identifiable families on one master curve.",
+        fixed=True,
     )
     good = [r for r in top.index if tab.loc[r, "identifiable"]][:2]  # flagged fits are in the table only
     for i, root in enumerate(good):
@@ -158,7 +161,8 @@ def _adoption(ctx: Context) -> Section:
             with _quiet():
                 return WSBFitter().fit(top.loc[root]).plot(ax=ax)
 
-        figs.add(f"fit-{i + 1}", draw, f"Cumulative fine-tunes of {root} and the fitted curve.", size=(5.5, 3.6))
+        figs.add(f"fit-{i + 1}", draw, f"Cumulative fine-tunes of {root} and the fitted curve.", size=(5.5, 3.6),
+                 fixed=True)
     moved = int((tab["family root (all relations)"] != "").sum())
     body = (
         "<p>Cumulative fine-tune descendants per month since each root's creation, fitted with the "
@@ -295,7 +299,7 @@ def _evolution(ctx: Context) -> Section:
     figs = Figures(ctx, "evolution")
     for q in ("family_size", "children"):
         if q in laws.fits:
-            figs.add(f"ccdf-{q}", laws[q].plot, f"CCDF of {q} with the fitted laws.")
+            figs.add(f"ccdf-{q}", laws[q].plot, f"CCDF of {q} with the fitted laws.", fixed=True)
     body = ("<p>Clauset–Shalizi–Newman fits (R &gt; 0 favours the power law), Hub-wide shape per relation, "
             "and the shape of the 30 largest families with z-scores against random-tree null models.</p>"
             + frame_table(laws.to_frame(), "evolution-laws") + "<h3>Leaves and continued derivation</h3>"

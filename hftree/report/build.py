@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from hftree._atomic import check_replaceable, csv_text, has_marker, write_atomic
+from hftree._atomic import check_replaceable, csv_text, has_marker, replace_dir, write_atomic
 from hftree._results import Result, format_value
 from hftree._version import __version__
 from hftree.errors import ParameterError
@@ -23,8 +23,10 @@ from hftree.families.coverage import missing_note
 from hftree.families.stats import FAMILY_COLUMNS
 from hftree.lineage.graph import LineageGraph, Rel
 from hftree.report import analyses as report_analyses
-from hftree.report._context import Context, Section, plain_error, skipped
+from hftree.report._context import Context, Section, run_inference, skipped
 from hftree.report._html import e, hub_url, kv_table, page, sortable_table
+from hftree.report._lanes import run_builders
+from hftree.report.lineage import lineage_line, lineage_section
 from hftree.viz.figures import plot_family_sizes, plot_relation_mix
 from hftree.viz.tree import tree_html
 
@@ -152,6 +154,8 @@ def _overview(ctx: Context) -> Section:
     )
     body = (
         f"<p>Snapshot taken <b>{e(s['snapshot_time'])}</b> from:</p><ul>{sources}</ul>"
+        + (f'<p id="lineage-line">{e(lineage_line(ctx))} (<a href="#lineage">coverage</a>).</p>'
+           if ctx.coverage else "")
         + (f'<p class="warn">{e(lacks)}</p>' if lacks else "")
         + f'<div class="grid"><div><h3>Counts</h3>{kv_table(rows, table_id="counts")}</div>{lineage}</div>'
     )
@@ -235,6 +239,7 @@ def _families_section(ctx: Context) -> Section:
             lambda ax: plot_family_sizes(ctx.G, ax=ax, by_relation=True),
             caption="Share of families with at least s descendants (log-log), all relations "
             "and each relation's edges alone.",
+            fixed=True,
         )
         fig_html.append(h)
         figs += f
@@ -333,10 +338,15 @@ def write_report(
     title: str | None = None,
     graph: LineageGraph | None = None,
     svg: bool = False,
+    inferred: bool = False,
+    min_confidence: float = 0.5,
+    jobs: int | None = None,
 ) -> ReportResult:
     """Write an offline HTML report of ``snapshot`` to ``out_dir`` (``index.html`` + ``assets/``).
 
-    Sections: overview counts, data-quality notes, a sortable family table with
+    Sections: overview counts, data-quality notes, the lineage coverage (models with a
+    declared, an inferred or no parent, Hub-wide and for the largest families; with
+    ``analyses`` or ``inferred``), a sortable family table with
     the family-size and relation-mix figures, interactive trees of the largest
     families, then one section per analysis module that is installed
     (ecosystem and downloads, adoption curves, inheritance, drift, data
@@ -349,9 +359,9 @@ def write_report(
     snapshot : Snapshot
         From :func:`hftree.ingest.load_snapshot` or :func:`hftree.ingest.import_sources`.
     out_dir : path
-        Created if needed; ``index.html`` and ``assets/*`` are replaced file by
-        file (each written to a temporary file, then renamed), other files are
-        left alone.
+        Created if needed. The report is written next to it and then takes its
+        place, so ``out_dir`` is at every moment the old report or the new one; a
+        directory holding anything but an hftree report is refused.
     relation : str or list of str, optional
         Define families by these edges only.
     top_trees : int
@@ -374,6 +384,19 @@ def write_report(
     svg : bool
         Also write every figure as SVG (linked under it); PNG only by default, which halves
         the time spent on figures.
+    inferred : bool
+        Add the edges :func:`hftree.lineage.infer.infer` proposes at confidence
+        ``>= min_confidence`` to the graph every section uses (families, trees, analyses).
+        Default False: declared edges only, and the overview says so in one line with the
+        number of edges that could be inferred. Cannot be combined with ``graph``.
+    min_confidence : float
+        Confidence threshold (0 to 1, default 0.5) of the inferred edges counted in the
+        "Lineage coverage" section and, with ``inferred=True``, added to the graph.
+    jobs : int, optional
+        Processes building sections: 2 (the default where the machine has two cores or more
+        and ``os.fork`` exists) builds the evolution and inheritance sections in a forked
+        child while this process builds the others; 1 builds every section here. The report
+        is the same either way.
 
     Returns
     -------
@@ -382,105 +405,121 @@ def write_report(
     Raises
     ------
     ParameterError
-        ``top_trees``, ``max_nodes`` or ``table_rows`` is not a whole number in range, or
+        ``top_trees``, ``max_nodes``, ``table_rows`` or ``jobs`` is not a whole number in range,
+        ``min_confidence`` is not between 0 and 1, ``inferred`` is combined with ``graph``, or
         ``relation`` names an unknown relation.
     """
+    if jobs is None:
+        jobs = 2 if (os.cpu_count() or 1) >= 2 else 1
     for name, value, lo in (
+        ("jobs", jobs, 1),
         ("top_trees", top_trees, 0),
         ("max_nodes", max_nodes, 1),
         ("table_rows", table_rows, 1),
     ):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < lo:
             raise ParameterError(name, f"a whole number >= {lo}", value)
+    if isinstance(min_confidence, bool) or not isinstance(min_confidence, int | float) or not 0 <= min_confidence <= 1:
+        raise ParameterError("min_confidence", "a number between 0 and 1", min_confidence)
+    if inferred and graph is not None:
+        raise ParameterError("graph", "not given with inferred=True (the graph is built with the inferred edges)",
+                             "a LineageGraph")
     t0 = time.perf_counter()
     out = Path(out_dir)
-    if os.path.lexists(out):  # a folder of other files is never written into
-        check_replaceable(out, lambda p: has_marker(p / "index.html", b"Written by hftree"), "an hftree report")
-    assets = out / "assets"
-    assets.mkdir(parents=True, exist_ok=True)
-    if graph is None:
-        graph = LineageGraph.from_snapshot(snapshot, warn=False)
-    G = graph
-    ctx = Context(
-        snapshot,
-        G,
-        assets,
-        relation=relation,
-        top_trees=top_trees,
-        max_nodes=max_nodes,
-        table_rows=table_rows,
-        svg=svg,
-    )
-    ctx.tree_links = {
-        str(r): f"assets/tree-{i}.html"
-        for i, r in enumerate(ctx.families["root"].head(top_trees).astype(str), 1)
-    } if ctx.has_lineage else {}
+    if os.path.lexists(out):  # refused before any work: a folder of other files is never replaced
+        check_replaceable(out, _is_report, "an hftree report")
+    done: list[ReportResult] = []
 
-    sections: list[Section] = []
-    unavailable: list[str] = []
-    builders: list[tuple[str, str, Callable[[Context], Section]]] = [
-        ("overview", "Overview", _overview),
-        ("quality", "Data quality", _quality),
-        ("families", "Families", _families_section),
-        ("trees", "Family trees", _trees),
-    ]
-    if analyses:
-        builders += [(a.id, a.title, _unless_lacking(a)) for a in report_analyses.ANALYSES]
-    for i, (name, res) in enumerate((results or {}).items(), 1):
-        given = functools.partial(report_analyses.result_section, sid=f"result-{i}", title=str(name), result=res)
-        builders.append((f"result-{i}", str(name), given))
-    for sid, stitle, build in builders:
-        t1 = time.perf_counter()
-        try:
-            sections.append(dataclasses.replace(build(ctx), seconds=time.perf_counter() - t1))
-        except ModuleNotFoundError as exc:
-            if sid in CORE_SECTIONS or not (exc.name or "").startswith("hftree."):
-                raise
-            unavailable.append(f"{stitle} ({exc.name} is not available)")
-        except Exception as exc:  # an analysis failing must not lose the rest of the report
-            if sid in CORE_SECTIONS:
-                raise
-            warnings.warn(
-                f"report section {sid!r} failed: {type(exc).__name__}: {exc}",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            sections.append(
-                Section(
-                    sid,
-                    stitle,
-                    status="error",
-                    note=f"{type(exc).__name__}: {exc}",
-                    seconds=time.perf_counter() - t1,
-                    body=f'<p class="warn">This analysis could not be computed on this snapshot: '
-                    f"{e(plain_error(exc))}.</p>",
+    def fill(stage: Path) -> None:  # a sibling of out, which takes out's place once complete
+        nonlocal graph
+        assets = stage / "assets"
+        assets.mkdir(parents=True, exist_ok=True)
+        inference = None
+        if inferred:  # the graph needs the inferred edges, so inference comes first
+            inference = run_inference(snapshot, min_confidence)
+            res = inference[0]
+            if res is not None and len(res.edges):
+                with_inferred = dataclasses.replace(
+                    snapshot, edges=pd.concat([snapshot.edges, res.edge_table()], ignore_index=True)
                 )
-            )
+                graph = LineageGraph.from_snapshot(with_inferred, warn=False, min_confidence=min_confidence)
+        if graph is None:
+            graph = LineageGraph.from_snapshot(snapshot, warn=False)
+        G = graph
+        ctx = Context(
+            snapshot,
+            G,
+            assets,
+            relation=relation,
+            top_trees=top_trees,
+            max_nodes=max_nodes,
+            table_rows=table_rows,
+            svg=svg,
+            min_confidence=float(min_confidence),
+            include_inferred=inferred,
+            inference=inference,
+            coverage=analyses or inferred,
+        )
+        ctx.tree_links = {
+            str(r): f"assets/tree-{i}.html"
+            for i, r in enumerate(ctx.families["root"].head(top_trees).astype(str), 1)
+        } if ctx.has_lineage else {}
 
-    s = ctx.summary
-    nav = "".join(f'<a href="#{e(sec.id)}">{e(sec.title)}</a>' for sec in sections)
-    body = "".join(
-        f'<section id="{e(sec.id)}" data-status="{e(sec.status)}"><h2>{e(sec.title)}</h2>{sec.body}</section>'
-        for sec in sections
-    )
-    seconds = time.perf_counter() - t0
-    footer = (
-        f"Written by hftree {e(__version__)} in {seconds:.1f} s. Works offline: no file of this report "
-        "loads anything from the network."
-        + (f" Not in this report: {e('; '.join(unavailable))}." if unavailable else "")
-    )
-    index = out / "index.html"
-    write_atomic(
-        index,
-        page(
-            title=title or f"hftree report: {snapshot_name(snapshot)}",
-            subtitle=e(
-                f"{s['models']:,} models, {s['edges']:,} lineage edges, "
-                f"{s['roots_with_descendants']:,} families; snapshot {s['snapshot_time']}"
+        sections: list[Section] = []
+        unavailable: list[str] = []
+        builders: list[tuple[str, str, Callable[[Context], Section]]] = [
+            ("overview", "Overview", _overview),
+            ("quality", "Data quality", _quality),
+            ("families", "Families", _families_section),
+            ("trees", "Family trees", _trees),
+        ]
+        if ctx.coverage:
+            builders.insert(2, ("lineage", "Lineage coverage", lineage_section))
+        if analyses:
+            builders += [(a.id, a.title, _unless_lacking(a)) for a in report_analyses.ANALYSES]
+        for i, (name, res) in enumerate((results or {}).items(), 1):
+            given = functools.partial(report_analyses.result_section, sid=f"result-{i}", title=str(name), result=res)
+            builders.append((f"result-{i}", str(name), given))
+        for kind, payload, warning in run_builders(ctx, builders, core=CORE_SECTIONS, jobs=int(jobs)):
+            if kind == "unavailable":
+                unavailable.append(payload)
+                continue
+            if warning:
+                warnings.warn(warning, RuntimeWarning, stacklevel=4)
+            sections.append(payload)
+
+        s = ctx.summary
+        nav = "".join(f'<a href="#{e(sec.id)}">{e(sec.title)}</a>' for sec in sections)
+        body = "".join(
+            f'<section id="{e(sec.id)}" data-status="{e(sec.status)}"><h2>{e(sec.title)}</h2>{sec.body}</section>'
+            for sec in sections
+        )
+        seconds = time.perf_counter() - t0
+        footer = (
+            f"Written by hftree {e(__version__)} in {seconds:.1f} s. Works offline: no file of this report "
+            "loads anything from the network."
+            + (f" Not in this report: {e('; '.join(unavailable))}." if unavailable else "")
+        )
+        index = stage / "index.html"
+        write_atomic(
+            index,
+            page(
+                title=title or f"hftree report: {snapshot_name(snapshot)}",
+                subtitle=e(
+                    f"{s['models']:,} models, {s['edges']:,} lineage edges, "
+                    f"{s['roots_with_descendants']:,} families; snapshot {s['snapshot_time']}"
+                ),
+                nav=nav,
+                body=body,
+                footer=footer,
             ),
-            nav=nav,
-            body=body,
-            footer=footer,
-        ),
-    )
-    return ReportResult(index, tuple(sections), tuple(unavailable), seconds)
+        )
+        done.append(ReportResult(out / "index.html", tuple(sections), tuple(unavailable), seconds))
+
+    replace_dir(out, fill, is_ours=_is_report, what="an hftree report", overwrite=True)
+    return done[0]
+
+
+def _is_report(path: Path) -> bool:
+    """Whether ``path`` holds a report this function wrote (its page says so)."""
+    return has_marker(path / "index.html", b"Written by hftree")

@@ -219,6 +219,29 @@ def test_a_report_never_writes_into_a_folder_of_other_files(records, tmp_path):
         write_report(snap, f, analyses=False, top_trees=0)
 
 
+def test_a_report_interrupted_while_rewriting_leaves_the_old_one_whole(records, tmp_path, monkeypatch):
+    import hftree.report.build as build
+    from hftree.report import write_report
+
+    snap = import_sources([records])
+    out = tmp_path / "rep"
+    write_report(snap, out, analyses=False, top_trees=1)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert Path("assets/tree-1.html") in before
+
+    def killed(**kwargs):  # the last step of a rewrite: everything else is already written
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "page", killed)
+    with pytest.raises(KeyboardInterrupt):
+        write_report(snap, out, analyses=False, top_trees=0, svg=True)  # SVG figures: files the old one lacks
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "rep"]  # no half-written sibling left
+    monkeypatch.undo()
+    write_report(snap, out, analyses=False, top_trees=0)
+    assert not (out / "assets" / "tree-1.html").exists()  # the new report alone: no stale page of the old one
+
+
 def test_a_tree_page_overwrites_only_an_earlier_tree_page(records, tmp_path):
     from hftree.lineage import LineageGraph
     from hftree.viz.tree import tree_html
