@@ -332,3 +332,139 @@ def render(df: pd.DataFrame, fmt: str) -> str:
         return "(no rows)\n"
     with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
         return shown.to_string(index=False) + "\n"
+
+
+# ---------------------------------------------------------------------- inferred lineage (issue 19)
+#: The word that, given to ``--inferred``, runs :func:`hftree.lineage.infer.infer` now.
+INFER_NOW = "infer"
+#: Columns an ``--inferred EDGES`` file must have (what ``hftree infer -o`` writes).
+INFERRED_COLUMNS: tuple[str, ...] = ("parent", "child", "relation", "confidence")
+
+
+def probability(text: str) -> float:
+    """An argparse ``type`` for a confidence threshold: a number from 0 to 1.
+
+    >>> probability("0.9")
+    0.9
+    >>> probability("1.5")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a number between 0 and 1, got '1.5'
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 1:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
+    return value
+
+
+def add_inferred_args(p: argparse.ArgumentParser | Any) -> None:
+    """``--inferred EDGES|infer`` and ``--min-confidence P``: add inferred lineage to the graph (default: none)."""
+    p.add_argument(
+        "--inferred", metavar="EDGES|infer",
+        help="also use inferred lineage (source 'inferred'): a file written by `hftree infer -o` (csv, tsv, "
+        "json, jsonl, parquet), or the word 'infer' to infer it now; default: declared lineage only",
+    )
+    p.add_argument("--min-confidence", type=probability, default=0.5, metavar="P",
+                   help="with --inferred: keep inferred edges with confidence >= P (0 to 1, default 0.5)")
+
+
+def read_inferred(path: str) -> pd.DataFrame:
+    """The inferred edges in ``path`` (a table written by ``hftree infer -o``), with ``source`` ``inferred``.
+
+    Refused in one line naming the file when it cannot be read or lacks a column of
+    :data:`INFERRED_COLUMNS`, or when a confidence is not a number.
+    """
+    import pandas as pd
+
+    from hftree.errors import InputFormatError
+
+    p = Path(path)
+    ext = p.suffix.lower().lstrip(".")
+    readers = {"csv": lambda: pd.read_csv(p, dtype={"parent": str, "child": str, "relation": str}),
+               "tsv": lambda: pd.read_csv(p, sep="\t", dtype={"parent": str, "child": str, "relation": str}),
+               "parquet": lambda: pd.read_parquet(p),
+               "json": lambda: pd.read_json(p, orient="records", dtype=False),
+               "jsonl": lambda: pd.read_json(p, orient="records", lines=True, dtype=False)}
+    if ext not in readers:
+        raise InputFormatError(f"--inferred {term(path)}: expected a .csv, .tsv, .json, .jsonl or .parquet file "
+                               f"written by `hftree infer -o`, or the word '{INFER_NOW}'", field="inferred")
+    if not p.is_file():
+        raise InputFormatError(f"--inferred {term(path)}: no such file", field="inferred")
+    try:
+        df = readers[ext]()
+    except (ValueError, OSError) as exc:  # pandas' parse errors are ValueErrors
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputFormatError(f"--inferred {term(path)}: cannot read it as {ext} ({first})",
+                               field="inferred") from None
+    lacking = [c for c in INFERRED_COLUMNS if c not in df.columns]
+    if lacking:
+        raise InputFormatError(f"--inferred {term(path)}: no column {', '.join(lacking)} (an edge file of "
+                               f"`hftree infer -o` has {', '.join(INFERRED_COLUMNS)})", field="inferred")
+    conf = pd.to_numeric(df["confidence"], errors="coerce")
+    if conf.isna().any():
+        bad = df["confidence"][conf.isna()].iloc[0]
+        raise InputFormatError(f"--inferred {term(path)}: confidence {bad!r} is not a number", field="confidence")
+    out = df[list(INFERRED_COLUMNS)].copy()
+    out["confidence"] = conf.astype(float)
+    out["source"] = "inferred"  # whatever the file says: these edges are inferred, never declared
+    return out.dropna(subset=["parent", "child"]).reset_index(drop=True)
+
+
+def inferred_edges(snapshot: Snapshot, args: argparse.Namespace) -> pd.DataFrame | None:
+    """The inferred edges ``--inferred`` asks for (read or inferred once per command), or ``None``.
+
+    All rows are returned; ``--min-confidence`` is applied where they are used.
+    """
+    how = getattr(args, "inferred", None)
+    if not how:
+        return None
+    cache = vars(args).setdefault("_inferred_table", {})
+    if how not in cache:
+        if how == INFER_NOW:
+            from hftree.lineage.infer import infer
+
+            res = infer(snapshot, min_confidence=args.min_confidence, progress=progress(args))
+            cache[how] = res.edge_table()
+        else:
+            cache[how] = read_inferred(how)
+    return cache[how]
+
+
+def lineage_graph(snapshot: Snapshot, args: argparse.Namespace, *, warn: bool = True) -> Any:
+    """The :class:`~hftree.lineage.LineageGraph` of a command: declared lineage, plus the inferred
+    edges of ``--inferred`` with confidence ``>= --min-confidence`` (then one line on stderr says so).
+
+    Without ``--inferred`` it is ``LineageGraph.from_snapshot(snapshot, warn=warn)``, as before.
+    """
+    import pandas as pd
+
+    from hftree.lineage import LineageGraph
+
+    extra = inferred_edges(snapshot, args)
+    if extra is None:
+        return LineageGraph.from_snapshot(snapshot, warn=warn)
+    edges = pd.concat([snapshot.edges, extra], ignore_index=True)
+    G = LineageGraph.from_tables(snapshot.models, edges, snapshot_time=snapshot.snapshot_time, warn=warn,
+                                 min_confidence=args.min_confidence)
+    print(lineage_note(G, args), file=sys.stderr)
+    return G
+
+
+def lineage_note(G: Any, args: argparse.Namespace) -> str:
+    """``lineage: N declared + M inferred edges (confidence >= P, source 'inferred'; from FILE)``."""
+    n_inf = n_inferred(G)
+    how = "inferred now" if args.inferred == INFER_NOW else f"from {term(args.inferred)}"
+    return (f"lineage: {G.n_edges - n_inf:,} declared + {n_inf:,} inferred edges "
+            f"(confidence >= {args.min_confidence:g}, source 'inferred', {how})")
+
+
+def n_inferred(G: Any) -> int:
+    """Edges of the graph ``G`` whose source is ``inferred`` (a pair given twice is one edge)."""
+    import numpy as np
+
+    from hftree.schema import EDGE_SOURCES
+
+    return int(np.count_nonzero(G.source == EDGE_SOURCES.index("inferred")))

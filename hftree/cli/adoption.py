@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from hftree.cli._common import (
     ApiChoices,
     add_alias,
+    add_inferred_args,
     add_output_args,
     add_relation_arg,
     load,
@@ -105,6 +106,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     add_alias(p, "--min-descendants", dest="min_size", type=_descendants_as_size, metavar="N")
     add_relation_arg(p, default="finetune, as in the paper")
+    add_inferred_args(p)
     p.add_argument(
         "--scope",
         choices=ApiChoices("hftree.adoption.series", "Scope"), metavar="SCOPE",
@@ -267,7 +269,7 @@ def _read_downloads(store: str, snapshot: str | None, roots: list[str] | None, b
 
 def _series(args: argparse.Namespace) -> pd.DataFrame:
     from hftree.adoption import growth_series
-    from hftree.lineage import LineageGraph
+    from hftree.cli._common import lineage_graph
 
     if args.history:
         from hftree.cli.history import observed_series
@@ -277,7 +279,7 @@ def _series(args: argparse.Namespace) -> pd.DataFrame:
         return _read_counts(args.counts, args.bins)
     if args.downloads:
         return _read_downloads(args.downloads, args.snapshot, args.root, args.bins)
-    graph = LineageGraph.from_snapshot(load(args.snapshot))
+    graph = lineage_graph(load(args.snapshot), args)
     return growth_series(
         graph,
         args.root,
@@ -291,6 +293,9 @@ def _series(args: argparse.Namespace) -> pd.DataFrame:
 def run(args: argparse.Namespace) -> int:
     from hftree.adoption import fit_families, outliers
 
+    if args.inferred and (args.counts or args.downloads or args.history):
+        raise UsageError("--inferred adds edges to a SNAPSHOT's lineage; it does not apply to "
+                         "--counts, --downloads or --history")
     if args.counts and args.downloads:
         raise UsageError("give --counts FILE.csv or --downloads STORE (not both)")
     if args.history and (args.snapshot or args.counts or args.downloads or args.relation):

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hftree.cli._common import ApiChoices, add_bootstrap_args, add_output_args, add_relation_arg, add_top_arg
+from hftree.cli._common import (
+    ApiChoices,
+    add_bootstrap_args,
+    add_inferred_args,
+    add_output_args,
+    add_relation_arg,
+    add_top_arg,
+)
 
 TRAITS = ("licence", "license", "language", "languages", "task", "library", "card")
 _TRAIT_NAME = {"licence": "license", "license": "license", "language": "languages", "languages": "languages",
@@ -33,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--trait", required=True, choices=TRAITS)
     p.add_argument("--table", help="which table to print (default: the first listed for the trait)")
     add_relation_arg(p, default="every relation but merge")
+    add_inferred_args(p)
     add_top_arg(p, "values in the ordering (default 10; exact up to 20)", default=10, lo=2, aliases=("--top-k",))
     p.add_argument("--objective", choices=ApiChoices("hftree.drift.ordering", "Objective"), metavar="OBJECTIVE",
                    default="pairs",
@@ -53,10 +61,9 @@ def _ordering_frame(o) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hftree.cli._common import load, output_format, require_lineage, write_frame
+    from hftree.cli._common import lineage_graph, load, output_format, require_lineage, write_frame
     from hftree.drift import card_drift, license_audit, mutation_rates, transitions
     from hftree.errors import UsageError
-    from hftree.lineage import LineageGraph
     from hftree.traits.kinship import DEFAULT_RELATIONS
 
     name = "card" if args.trait == "card" else _TRAIT_NAME[args.trait]
@@ -67,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     output_format(args.format, args.output)  # an unknown -o extension fails before the work
     snap = load(args.snapshot)
     require_lineage(snap, "drift")
-    G = LineageGraph.from_snapshot(snap, warn=False)
+    G = lineage_graph(snap, args, warn=False)
     rel = args.relation or DEFAULT_RELATIONS
     if name == "card":
         df = card_drift(snap, G, relation=rel, n_boot=args.n_boot, random_state=args.random_state).to_frame()

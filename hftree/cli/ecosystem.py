@@ -12,6 +12,7 @@ from hftree.cli._common import (
     FORMATS,
     ApiChoices,
     add_alias,
+    add_inferred_args,
     add_relation_arg,
     load,
     render,
@@ -98,6 +99,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "2022-era listings only have last_modified)",
     )
     add_relation_arg(p)
+    add_inferred_args(p)
     p.add_argument(
         "--no-families",
         action="store_true",
@@ -151,11 +153,11 @@ def _as_text(tables: dict[str, pd.DataFrame], fmt: str, *, screen: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from hftree._atomic import write_atomic
+    from hftree.cli._common import lineage_graph
     from hftree.cli._errors import warning_line
     from hftree.ecosystem import ecosystem_stats
     from hftree.errors import UsageError
     from hftree.families.coverage import missing_fields, missing_note
-    from hftree.lineage import LineageGraph
 
     out = Path(args.output) if args.output else None
     to_dir = out is not None and (out.is_dir() or out.suffix == "")
@@ -170,10 +172,12 @@ def run(args: argparse.Namespace) -> int:
     if out is not None and not to_dir and fmt in ("csv", "parquet") and len(args.table or []) != 1:
         raise UsageError(f"a single {fmt} file holds one table: add --table NAME, or give -o a directory")
 
+    if args.inferred and args.no_families:
+        raise UsageError("--inferred adds edges to the families; it cannot go with --no-families")
     snap = load(args.snapshot)
     graph = None
     if not args.no_families:  # the graph's data-quality report belongs to `hftree info`, not to these tables
-        graph = LineageGraph.from_snapshot(snap, warn=False)
+        graph = lineage_graph(snap, args, warn=False)
     models = graph.models if graph is not None else snap.models
     res = ecosystem_stats(
         models,

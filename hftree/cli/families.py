@@ -7,9 +7,12 @@ import argparse
 from hftree.cli._common import (
     ApiChoices,
     _ListChoices,
+    add_inferred_args,
     add_output_args,
     add_relation_arg,
     add_top_arg,
+    inferred_edges,
+    lineage_graph,
     load,
     note_missing,
     output_format,
@@ -19,6 +22,19 @@ from hftree.cli._common import (
 )
 
 _COLUMNS = ApiChoices("hftree.families.stats", "FAMILY_COLUMNS")
+
+
+class _AllColumns(ApiChoices):
+    """The family-table columns and, with ``--inferred``, the lineage-coverage ones."""
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        from hftree.families.lineage import LINEAGE_COLUMNS
+
+        return (*super().values, *LINEAGE_COLUMNS)
+
+
+_SHOWN = _AllColumns("hftree.families.stats", "FAMILY_COLUMNS")
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -35,8 +51,10 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--sort", default="descendants", choices=_COLUMNS, metavar="COLUMN",
                    help="column to sort by, descending (default descendants)")
     add_top_arg(p, "keep the first N rows (default: all)")
-    p.add_argument("--columns", action=_ListChoices, item_choices=_COLUMNS, metavar="COL,COL",
-                   help="comma-separated columns to show (default: all for files, a summary on screen)")
+    p.add_argument("--columns", action=_ListChoices, item_choices=_SHOWN, metavar="COL,COL",
+                   help="comma-separated columns to show (default: all for files, a summary on screen); "
+                   "with --inferred also lineage_declared, lineage_inferred, lineage_none and their _share")
+    add_inferred_args(p)
     add_output_args(p)
     p.set_defaults(run=run)
     return p
@@ -49,16 +67,22 @@ _SCREEN = ["root", "descendants", "n_finetune", "n_adapter", "n_quantized", "n_m
 def run(args: argparse.Namespace) -> int:
     import warnings
 
-    from hftree.errors import DataQualityWarning
+    from hftree.errors import DataQualityWarning, UsageError
     from hftree.families import family_stats
-    from hftree.lineage import LineageGraph
+    from hftree.families.lineage import LINEAGE_COLUMNS, with_lineage_coverage
 
     output_format(args.format, args.output)  # an unknown -o extension fails before the work
+    asked = [c for c in args.columns or () if c in LINEAGE_COLUMNS]
+    if asked and not args.inferred:
+        raise UsageError(f"--columns {asked[0]} needs --inferred EDGES|infer (lineage coverage per family)")
     snap = load(args.snapshot)
     require_lineage(snap, "families")
-    G = LineageGraph.from_snapshot(snap)
+    G = lineage_graph(snap, args)
     screen = args.output is None and args.format in (None, "table")
     df = family_stats(G, relation=args.relation, min_size=args.min_size, sort=args.sort, top=args.top)
+    extra = inferred_edges(snap, args)
+    if extra is not None:
+        df = with_lineage_coverage(df, snap, extra, min_confidence=args.min_confidence)
     note_missing(G.models, ("created_at", "downloads", "likes", "license"))
     early = df[df["days_to_first_child"] < 0]
     if len(early):
@@ -71,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
             DataQualityWarning,
             stacklevel=2,
         )
-    df = df[args.columns or (_SCREEN if screen else list(df.columns))]
+    shown = _SCREEN + (["lineage_inferred", "lineage_inferred_share"] if extra is not None else [])
+    df = df[args.columns or (shown if screen else list(df.columns))]
     write_frame(df, args.format, args.output)
     return 0

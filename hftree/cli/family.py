@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hftree.cli._common import add_relation_arg, load, term
+from hftree.cli._common import add_inferred_args, add_relation_arg, lineage_graph, load, term
 
 __all__ = ["register", "render_text", "run", "term"]
 
@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL_ID")
     add_relation_arg(p)
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    add_inferred_args(p)
     p.set_defaults(run=run)
     return p
 
@@ -56,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from hftree.lineage import LineageGraph, family_of
+    from hftree.lineage import family_of
 
-    G = LineageGraph.from_snapshot(load(args.snapshot), warn=False)
+    G = lineage_graph(load(args.snapshot), args, warn=False)
     f = family_of(G, args.model, relation=args.relation)
     if args.format == "json":
         sys.stdout.write(json.dumps(f.to_dict(), indent=1) + "\n")  # json escapes control characters

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hftree.cli._common import add_output_args, add_relation_arg, number, progress, whole_number
+from hftree.cli._common import add_output_args, add_relation_arg, probability, progress, whole_number
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "With --evaluate, prints the held-out precision, recall and calibration instead.",
     )
     p.add_argument("snapshot", metavar="SNAPSHOT")
-    p.add_argument("--min-confidence", type=number(0), default=0.5, metavar="P",
+    p.add_argument("--min-confidence", type=probability, default=0.5, metavar="P",
                    help="report edges with confidence >= P (default 0.5)")
     add_relation_arg(p, choices=None)
     p.add_argument("--top", type=whole_number(1), default=1, metavar="N",
@@ -39,11 +39,8 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from hftree.cli._common import load, render, write_frame
-    from hftree.errors import ParameterError
     from hftree.lineage.infer import evaluate_inference, fit_model, infer
 
-    if args.min_confidence > 1:
-        raise ParameterError("min_confidence", "a number between 0 and 1", args.min_confidence)
     snap = load(args.snapshot)
     if args.evaluate:
         ev = evaluate_inference(snap, min_confidence=args.min_confidence, random_state=args.random_state)

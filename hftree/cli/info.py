@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from hftree.cli._common import add_inferred_args
+
 
 def __getattr__(name: str) -> Any:
     """``hftree.cli.info.summary``: the data behind ``hftree info``, imported on first use."""
@@ -20,17 +22,26 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="summary and data-quality report of a snapshot")
     p.add_argument("snapshot", metavar="SNAPSHOT")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_inferred_args(p)
     p.set_defaults(run=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    from hftree.cli._common import load
+    from hftree.cli._common import inferred_edges, load
     from hftree.families.overview import snapshot_summary
 
     snap = load(args.snapshot)
     s = snapshot_summary(snap)
     s["edges_by_source"] = snap.manifest.get("edges_by_source", {})
+    extra = inferred_edges(snap, args)
+    if extra is not None:
+        from hftree.lineage.infer import lineage_coverage
+
+        row = lineage_coverage(snap, extra, min_confidence=args.min_confidence).overall.iloc[0]
+        s["lineage_coverage"] = {k: (int(v) if k in ("models", "declared", "inferred", "none") else float(v))
+                                 for k, v in row.items()}
+        s["lineage_coverage"]["min_confidence"] = args.min_confidence
     if args.json:
         print(json.dumps(s, indent=2, default=str))
     else:
@@ -64,6 +75,7 @@ def render(s: dict, name: str) -> str:
     for row in s["family_sizes"]:
         out(f"  {row['descendants']:>12}: {row['families']:>9,}  {row['share']:.1%}")
     _coverage(s, out)
+    _lineage(s, out)
     out("data quality")
     for k, v in {**s["import_quality"], **s["graph_quality"]}.items():
         if isinstance(v, dict):  # e.g. relation_disagreement_kinds: one line per kind
@@ -89,6 +101,22 @@ _LABELS = {"placeholder_created_at": "placeholder createdAt",
            "ignored_values": "wrong-type values ignored",
            "external_nodes": "ids without a record",
            "external_children": "... named as a child"}
+
+
+def _lineage(s: dict, out: Any) -> None:
+    """The lineage-coverage lines: models with declared, inferred and no lineage (inferred: or how to get it)."""
+    cov = s.get("lineage_coverage")
+    if not cov or not cov["models"]:
+        return
+    out("lineage coverage (models)")
+    out(f"  {'declared':<14} {cov['declared']:>10,}  {cov['declared_share']:>6.1%}")
+    if cov["inferred"] is None:
+        out("  inferred       not computed: `hftree info SNAPSHOT --inferred infer` (or --inferred EDGES from "
+            "`hftree infer -o`)")
+    else:
+        out(f"  {'inferred':<14} {cov['inferred']:>10,}  {cov['inferred_share']:>6.1%}   only an inferred parent, "
+            f"confidence >= {cov['min_confidence']:g}")
+    out(f"  {'none':<14} {cov['none']:>10,}  {cov['none_share']:>6.1%}")
 
 
 def _coverage(s: dict, out: Any) -> None:

@@ -8,6 +8,7 @@ from hftree.cli._common import (
     ApiChoices,
     _ListChoices,
     add_bootstrap_args,
+    add_inferred_args,
     add_output_args,
     add_relation_arg,
     whole_number,
@@ -37,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--kinships", action=_ListChoices, item_choices=kinships, metavar="K,K",
                    help="kinships (default all: %(choices)s)")
     add_relation_arg(p, default="every relation but merge")
+    add_inferred_args(p)
     p.add_argument("--samples", type=whole_number(1), default=None, metavar="N",
                    help="pairs sampled per kinship (default 10000; 5000 with --protocol paper)")
     p.add_argument("--exact", action=_ListChoices, item_choices=_AllOr(kinships),
@@ -75,7 +77,7 @@ class _AllOr(ApiChoices):
 
 
 def run(args: argparse.Namespace) -> int:
-    from hftree.cli._common import load, output_format, require_lineage, write_frame
+    from hftree.cli._common import lineage_graph, load, output_format, require_lineage, write_frame
     from hftree.traits import inheritance
     from hftree.traits.kinship import DEFAULT_RELATIONS
 
@@ -86,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     res = inheritance(snap, traits=args.traits, measures=args.measures, kinships=args.kinships,
                       relation=args.relation or DEFAULT_RELATIONS, samples=args.samples, exact=exact,
                       weighting=args.weighting, ci=args.ci, n_boot=args.n_boot, random_state=args.random_state,
-                      protocol=args.protocol)
+                      protocol=args.protocol,
+                      graph=lineage_graph(snap, args, warn=False) if args.inferred else None)
     if args.tests:
         df = res.comparisons_frame()
     elif args.wide:

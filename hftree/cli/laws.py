@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hftree.cli._common import add_bootstrap_args, add_output_args, load, write_frame
+from hftree.cli._common import add_bootstrap_args, add_inferred_args, add_output_args, load, write_frame
 
 _QUANTITIES = ("family_size", "children", "children_finetune", "children_adapter", "children_quantized",
                "children_merge")
@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--kernel", action="store_true",
                    help="estimate the attachment kernel A(k) ~ (k+1)^gamma per relation from creation dates")
     add_bootstrap_args(p, n_boot=100)
+    add_inferred_args(p)
     add_output_args(p)
     p.set_defaults(run=run)
     return p
@@ -33,10 +34,10 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     import warnings
 
+    from hftree.cli._common import lineage_graph
     from hftree.evolution import hub_laws, kernel_table
-    from hftree.lineage import LineageGraph
 
-    G = LineageGraph.from_snapshot(load(args.snapshot))
+    G = lineage_graph(load(args.snapshot), args)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if args.kernel:

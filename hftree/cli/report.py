@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from hftree.cli._common import add_relation_arg, load, whole_number
+from hftree.cli._common import INFER_NOW, add_inferred_args, add_relation_arg, inferred_edges, load, whole_number
+from hftree.cli._errors import term
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -46,16 +47,33 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument("--title", help="report title (default 'hftree report: ' and the snapshot's name)")
     p.add_argument("--svg", action="store_true", help="also write every figure as SVG (default: PNG only)")
+    add_inferred_args(p)
     p.set_defaults(run=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from hftree.report import write_report
 
+    snap = load(args.snapshot)
+    # 'infer': the report infers the edges itself; a file: its edges are handed over. Either way the
+    # report's graph, its lineage section and its overview line count the same edges
+    given = args.inferred and args.inferred != INFER_NOW
+    inferred = inferred_edges(snap, args) if given else args.inferred == INFER_NOW
+    if given and inferred is not None:
+        k = int((inferred["confidence"] >= args.min_confidence).sum())
+        print(f"lineage: declared + {k:,} inferred edges (confidence >= {args.min_confidence:g}, source 'inferred', "
+              f"from {term(args.inferred)})", file=sys.stderr)
+    elif inferred:
+        print(f"lineage: declared + inferred edges (confidence >= {args.min_confidence:g}, source 'inferred', "
+              "inferred now by the report)", file=sys.stderr)
     res = write_report(
-        load(args.snapshot),
+        snap,
         args.output,
+        inferred=inferred,
+        min_confidence=args.min_confidence,
         relation=args.relation,
         top_trees=args.top_trees,
         max_nodes=args.max_nodes,

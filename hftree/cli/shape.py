@@ -6,6 +6,7 @@ import argparse
 
 from hftree.cli._common import (
     ApiChoices,
+    add_inferred_args,
     add_output_args,
     add_random_state_arg,
     add_relation_arg,
@@ -41,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--hub", action="store_true", help="print the Hub-wide figures per relation instead")
     add_top_arg(p, "keep the N largest families (default: all)")
     add_random_state_arg(p)
+    add_inferred_args(p)
     add_output_args(p)
     p.set_defaults(run=run)
     return p
@@ -51,10 +53,10 @@ _SCREEN = ["root", "descendants", "depth", "widest_generation_size", "root_share
 
 
 def run(args: argparse.Namespace) -> int:
+    from hftree.cli._common import lineage_graph
     from hftree.evolution import family_shape, hub_shape
-    from hftree.lineage import LineageGraph
 
-    G = LineageGraph.from_snapshot(load(args.snapshot))
+    G = lineage_graph(load(args.snapshot), args)
     if args.hub:
         write_frame(hub_shape(G).relations, args.format, args.output)
         return 0

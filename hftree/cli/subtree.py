@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hftree.cli._common import ApiChoices, add_relation_arg, load, whole_number
+from hftree.cli._common import ApiChoices, add_inferred_args, add_relation_arg, load, whole_number
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--max-depth", type=whole_number(0), default=None, metavar="N",
                    help="keep models at most N generations below ROOT")
     p.add_argument("--force", action="store_true", help="replace an existing snapshot directory")
+    add_inferred_args(p)
     p.set_defaults(run=run)
     return p
 
@@ -38,14 +39,15 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
     from typing import cast
 
+    from hftree.cli._common import lineage_graph
     from hftree.cli.family import term
-    from hftree.lineage import LineageGraph, family_tables, write_family
+    from hftree.lineage import family_tables, write_family
     from hftree.lineage.export import FamilyFormat
 
     ext = Path(args.output).suffix.lower()
     fmt = cast(FamilyFormat, args.format or {".graphml": "graphml", ".json": "json"}.get(ext, "csv"))
     snap = load(args.snapshot)
-    G = LineageGraph.from_snapshot(snap, warn=False)
+    G = lineage_graph(snap, args, warn=False)
     written = write_family(
         G, args.root, args.output, format=fmt, relation=args.relation, max_depth=args.max_depth,
         cards=snap.cards, overwrite=args.force,

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from hftree.cli._common import ApiChoices, add_relation_arg, load, whole_number
+from hftree.cli._common import (
+    ApiChoices,
+    add_inferred_args,
+    add_relation_arg,
+    lineage_graph,
+    load,
+    n_inferred,
+    whole_number,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -44,17 +53,28 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--family", action="store_true",
         help="ROOT may be any model: draw the whole family of its (largest) root with ROOT focused",
     )
+    add_inferred_args(p)
     p.set_defaults(run=run)
     return p
 
 
+def _title(args: argparse.Namespace, G: Any, root: str) -> str | None:
+    """The page title: ``--title`` (or the viewer's default, the root id), and with ``--inferred`` what
+    was added, so a page with inferred lineage never passes for declared lineage only."""
+    if not args.inferred:
+        return args.title
+    n = n_inferred(G)
+    return (f"{args.title or root} (with {n:,} inferred edge{'' if n == 1 else 's'}, "
+            f"confidence >= {args.min_confidence:g})")
+
+
 def run(args: argparse.Namespace) -> int:
     from hftree.cli.family import term
-    from hftree.lineage import LineageGraph, family_of
+    from hftree.lineage import family_of
     from hftree.viz.tree import tree_html
 
     snap = load(args.snapshot)
-    G = LineageGraph.from_snapshot(snap, warn=False)
+    G = lineage_graph(snap, args, warn=False)
     root, focus = args.root, None
     fam = family_of(G, args.root, relation=args.relation)
     if fam.generation > 0:  # not a root: say which family it belongs to
@@ -76,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         cards=snap.cards,
         color_by=args.color_by,
         keep_by=args.keep_by,
-        title=args.title,
+        title=_title(args, G, root),
     )
     page.save(args.output)
     print(

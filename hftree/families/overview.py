@@ -33,7 +33,10 @@ def snapshot_summary(snapshot: Any, graph: LineageGraph | None = None) -> dict:
         :func:`hftree.families.coverage.field_coverage`), ``missing_fields`` (the fields no
         model has) and ``children_before_parent`` (edges whose child is dated before its
         parent; ``roots_with_earlier_child``: families whose ``days_to_first_child`` is
-        negative, with ``earlier_child_examples``).
+        negative, with ``earlier_child_examples``), ``lineage_coverage`` (``models``,
+        ``declared``: models with a parent in the graph, ``none``: without, their shares;
+        ``inferred`` and its share are ``None``: not computed here, see
+        :func:`hftree.lineage.infer.lineage_coverage`).
     """
     G = graph if graph is not None else LineageGraph.from_snapshot(snapshot, warn=False)
     mem = G.members()
@@ -66,8 +69,19 @@ def snapshot_summary(snapshot: Any, graph: LineageGraph | None = None) -> dict:
         "import_quality": {k: v for k, v in m.get("data_quality", {}).items() if not k.endswith("examples")},
         "field_coverage": field_coverage(G.models).drop(columns="lacking").to_dict("records"),
         "missing_fields": list(missing_fields(G.models)),
+        "lineage_coverage": _lineage_coverage(G, indeg),
         **early,
     }
+
+
+def _lineage_coverage(G: LineageGraph, indeg: np.ndarray) -> dict[str, Any]:
+    """Models with a parent in the graph (declared lineage) and without; inferred: not computed (``None``)."""
+    own = ~G.external
+    n = int(own.sum())
+    declared = int(((indeg > 0) & own).sum())
+    share = (lambda k: k / n) if n else (lambda k: None)
+    return {"models": n, "declared": declared, "inferred": None, "none": n - declared,
+            "declared_share": share(declared), "inferred_share": None, "none_share": share(n - declared)}
 
 
 def _children_before_parent(G: LineageGraph, indeg: np.ndarray, k: int = 5) -> dict[str, Any]:

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
     from hftree.ingest import Snapshot
 
-__all__ = ["FIXED_MARGINS", "Context", "Figures", "Section", "frame_table", "plain_error", "run_inference",
+__all__ = ["FIXED_MARGINS", "Context", "Figures", "GivenInference", "Section", "frame_table", "given_inference",
+           "plain_error", "run_inference",
            "short_repr", "skipped"]
 
 
@@ -254,6 +255,24 @@ def run_inference(snapshot: Any, min_confidence: float) -> tuple[Any, str]:
             return infer(snapshot, min_confidence=min_confidence, progress=False), ""
     except Exception as exc:  # e.g. too few declared edges to learn from: the report says so
         return None, plain_error(exc)
+
+
+@dataclass(frozen=True)
+class GivenInference:
+    """Inferred edges the caller supplies, shaped like :class:`~hftree.lineage.infer.InferredLineage`
+    for the report: ``edges`` (at or above the threshold) and ``edge_table()``."""
+
+    edges: pd.DataFrame
+
+    def edge_table(self) -> pd.DataFrame:
+        return self.edges.assign(source="inferred")
+
+
+def given_inference(edges: pd.DataFrame, min_confidence: float) -> tuple[Any, str]:
+    """``(GivenInference, "")`` of the rows of ``edges`` with confidence ``>= min_confidence``."""
+    conf = pd.to_numeric(edges["confidence"], errors="coerce")
+    kept = edges.loc[conf >= min_confidence, ["parent", "child", "relation", "confidence"]].reset_index(drop=True)
+    return GivenInference(kept), ""
 
 
 def skipped(sid: str, title: str, why: str) -> Section:

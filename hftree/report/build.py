@@ -23,7 +23,7 @@ from hftree.families.coverage import missing_note
 from hftree.families.stats import FAMILY_COLUMNS
 from hftree.lineage.graph import LineageGraph, Rel
 from hftree.report import analyses as report_analyses
-from hftree.report._context import Context, Section, run_inference, skipped
+from hftree.report._context import Context, Section, given_inference, run_inference, skipped
 from hftree.report._html import e, hub_url, kv_table, page, sortable_table
 from hftree.report._lanes import run_builders
 from hftree.report.lineage import lineage_line, lineage_section
@@ -338,7 +338,7 @@ def write_report(
     title: str | None = None,
     graph: LineageGraph | None = None,
     svg: bool = False,
-    inferred: bool = False,
+    inferred: bool | pd.DataFrame = False,
     min_confidence: float = 0.5,
     jobs: int | None = None,
 ) -> ReportResult:
@@ -384,9 +384,11 @@ def write_report(
     svg : bool
         Also write every figure as SVG (linked under it); PNG only by default, which halves
         the time spent on figures.
-    inferred : bool
-        Add the edges :func:`hftree.lineage.infer.infer` proposes at confidence
+    inferred : bool or DataFrame
+        True: add the edges :func:`hftree.lineage.infer.infer` proposes at confidence
         ``>= min_confidence`` to the graph every section uses (families, trees, analyses).
+        A DataFrame (``parent, child, relation, confidence``, e.g. ``InferredLineage.edges``
+        or a file of ``hftree infer -o``): add those edges instead, without inferring.
         Default False: declared edges only, and the overview says so in one line with the
         number of edges that could be inferred. Cannot be combined with ``graph``.
     min_confidence : float
@@ -421,6 +423,13 @@ def write_report(
             raise ParameterError(name, f"a whole number >= {lo}", value)
     if isinstance(min_confidence, bool) or not isinstance(min_confidence, int | float) or not 0 <= min_confidence <= 1:
         raise ParameterError("min_confidence", "a number between 0 and 1", min_confidence)
+    supplied = inferred if isinstance(inferred, pd.DataFrame) else None
+    if supplied is not None:
+        lacking = [c for c in ("parent", "child", "relation", "confidence") if c not in supplied]
+        if lacking:
+            raise ParameterError("inferred", "a table with columns parent, child, relation, confidence",
+                                 f"a table without {', '.join(lacking)}")
+    inferred = supplied is not None or bool(inferred)
     if inferred and graph is not None:
         raise ParameterError("graph", "not given with inferred=True (the graph is built with the inferred edges)",
                              "a LineageGraph")
@@ -436,7 +445,8 @@ def write_report(
         assets.mkdir(parents=True, exist_ok=True)
         inference = None
         if inferred:  # the graph needs the inferred edges, so inference comes first
-            inference = run_inference(snapshot, min_confidence)
+            inference = run_inference(snapshot, min_confidence) if supplied is None else given_inference(
+                supplied, min_confidence)
             res = inference[0]
             if res is not None and len(res.edges):
                 with_inferred = dataclasses.replace(

@@ -103,3 +103,18 @@ def test_bad_parameters(snap, tmp_path, kw, name):
 def test_inferred_with_a_given_graph_is_refused(snap, tmp_path):
     with pytest.raises(ParameterError, match="graph"):
         write_report(snap, tmp_path / "r", inferred=True, graph=LineageGraph.from_snapshot(snap, warn=False))
+
+
+def test_given_inferred_edges_are_used_as_they_are(snap, tmp_path):
+    edges = pd.DataFrame({"parent": ["org/base-3", "org/base-3"], "child": ["me/base-3-GGUF", "a/x"],
+                          "relation": ["quantized", "finetune"], "confidence": [0.8, 0.3]})
+    known = set(snap.models["id"])
+    edges = edges[edges["child"].isin(known)]  # a/x may not exist: only the snapshot's models count
+    _, html_ = _report(snap, tmp_path / "r", inferred=edges, min_confidence=0.5)
+    kept = int((edges["confidence"] >= 0.5).sum())
+    s = "" if kept == 1 else "s"
+    assert f"lineage: declared edges and {kept} inferred edge{s} at confidence ≥ 0.5" in _section(html_, "overview")
+    o = lineage_coverage(snap, edges, min_confidence=0.5).overall.iloc[0]
+    assert _kv(_section(html_, "lineage"), "inferred parent only") == f"{int(o['inferred']):,}"
+    with pytest.raises(ParameterError, match="inferred"):
+        write_report(snap, tmp_path / "bad", inferred=edges.drop(columns="confidence"))
