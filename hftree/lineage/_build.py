@@ -172,7 +172,8 @@ def _break_cycles(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, str]]]:
     """Remove, inside each strongly connected component, the edges that point from a
     later model to an earlier one in the order (created_at, id): deterministic, and
-    what remains inside the component follows a total order, so no cycle is left."""
+    what remains inside the component follows a total order, so no cycle is left. Inferred
+    edges inside a component go first: a guess never outweighs what the Hub declares."""
     if len(p) == 0:
         return p, c, rel, []
     adj = csr_matrix((np.ones(len(p), dtype=np.int8), (p, c)), shape=(n, n))
@@ -182,6 +183,13 @@ def _break_cycles(
     sizes = np.bincount(labels)
     in_cycle = sizes[labels] > 1
     inside = in_cycle[p] & in_cycle[c] & (labels[p] == labels[c])
+    guessed = inside & (rel % 64 == EDGE_SOURCES.index("inferred"))  # rel carries the source in its low bits
+    if guessed.any():
+        first = [{"parent": a, "child": b} for a, b in zip(ids.take(pa.array(p[guessed])).to_pylist(),
+                                                          ids.take(pa.array(c[guessed])).to_pylist(), strict=True)]
+        keep = ~guessed
+        p, c, rel, rest = _break_cycles(p[keep], c[keep], rel[keep], ids, models, n)
+        return p, c, rel, first + rest
     # rank of each node by (created_at, id); externals have no created_at (sort last)
     created = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     if "created_at" in models:

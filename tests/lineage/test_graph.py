@@ -84,6 +84,18 @@ def test_cycle_broken_deterministically():
     assert nx.is_directed_acyclic_graph(to_networkx(G))
 
 
+def test_an_inferred_edge_closing_a_cycle_goes_before_any_declared_one():
+    # declared b -> a; inferred a -> b (a guess, e.g. on an edge list without dates). The order
+    # rule alone (no dates: by id) would drop the declared edge, which points from b back to a
+    models = pd.DataFrame({"id": ["a", "b", "c"]})
+    edges = pd.DataFrame({"parent": ["b", "a", "a"], "child": ["a", "b", "c"],
+                          "relation": ["finetune", "quantized", "finetune"],
+                          "source": ["tag", "inferred", "inferred"], "confidence": [np.nan, 0.9, 0.9]})
+    G = LineageGraph.from_tables(models, edges, min_confidence=0.5)
+    assert G.report["cycle_edges_removed"] == [{"parent": "a", "child": "b"}]
+    assert G.n_edges == 2 and roots(G) == ["b"]
+
+
 def test_two_cycles_and_a_two_node_cycle():
     G = graph([("a", "b"), ("b", "a"), ("c", "d"), ("d", "e"), ("e", "c")])
     assert G.report["cycles_broken"] == 2
