@@ -18,7 +18,9 @@ import). Each (child, parent) candidate carries one row of :data:`FEATURES`.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,10 +28,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hftree._hashing import positions_in
-from hftree.lineage.infer.names import QUANTIZER_ACCOUNTS, name_keys, name_matches, relation_hints
+from hftree.lineage.infer.names import (
+    QUANTIZER_ACCOUNTS,
+    KeyTable,
+    NameMatches,
+    key_table,
+    name_keys,
+    name_matches,
+    relation_hints,
+)
 from hftree.lineage.infer.text import card_mentions, strip_front_matters
 
-__all__ = ["ARCHITECTURES", "EVIDENCE", "FEATURES", "Candidates", "candidates"]
+__all__ = ["ARCHITECTURES", "EVIDENCE", "FEATURES", "CandidateContext", "Candidates", "candidate_context",
+           "candidates", "candidates_of"]
 
 #: Model-type tags read as the architecture (the listing has no config field).
 ARCHITECTURES = frozenset((
@@ -89,17 +100,11 @@ class Candidates:
         return Candidates(self.child[idx], self.parent[idx], self.parent_id[idx], self.X[idx],
                           self.relation[idx], self.bits[idx], self.span[idx])
 
-
-def _flat_tags(col: pd.Series, vocab: frozenset[str]) -> tuple[np.ndarray, list[str]]:
-    """(row, tag) of the tags of ``col`` that are in ``vocab`` (lists of str, Arrow or object)."""
-    arr = pa.array(col, type=pa.list_(pa.string()), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    flat = pc.list_flatten(arr)
-    parents = pc.list_parent_indices(arr).to_numpy(zero_copy_only=False).astype(np.int64)
-    hit = np.asarray(pc.fill_null(pc.is_in(flat, value_set=pa.array(sorted(vocab))), False)
-                     .to_numpy(zero_copy_only=False), dtype=bool)
-    return parents[hit], flat.filter(pa.array(hit)).to_pylist()
+    @staticmethod
+    def concat(parts: list[Candidates]) -> Candidates:
+        """The candidates of ``parts`` one after the other (their children must differ)."""
+        return Candidates(*(np.concatenate([getattr(p, f) for p in parts]) for f in
+                            ("child", "parent", "parent_id", "X", "relation", "bits", "span")))
 
 
 def _tag_signals(models: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -108,15 +113,22 @@ def _tag_signals(models: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     arch = np.full(n, -1, dtype=np.int64)
     bits = np.zeros(n, dtype=np.int64)
     if "tags" in models:
-        vocab = ARCHITECTURES | _QUANT_TAGS | _ADAPTER_TAGS | _MERGE_TAGS
-        rows, tags = _flat_tags(models["tags"], vocab)
+        arr = pa.array(models["tags"], type=pa.list_(pa.string()), from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        vocab = sorted(ARCHITECTURES | _QUANT_TAGS | _ADAPTER_TAGS | _MERGE_TAGS)
         names = sorted(ARCHITECTURES)
-        code = {t: i for i, t in enumerate(names)}
-        for r, t in zip(rows[::-1].tolist(), tags[::-1], strict=True):  # reversed: the first tag wins
-            if t in code:
-                arch[r] = code[t]
-            else:
-                bits[r] |= 2 if t in _ADAPTER_TAGS else 4 if t in _QUANT_TAGS else 8
+        arch_of = np.array([names.index(t) if t in ARCHITECTURES else -1 for t in vocab], dtype=np.int64)
+        bit_of = np.array([0 if t in ARCHITECTURES else 2 if t in _ADAPTER_TAGS else 4 if t in _QUANT_TAGS else 8
+                           for t in vocab], dtype=np.int64)
+        word = pc.fill_null(pc.index_in(pc.list_flatten(arr), value_set=pa.array(vocab)), -1)
+        word = word.to_numpy(zero_copy_only=False).astype(np.int64)
+        rows = pc.list_parent_indices(arr).to_numpy(zero_copy_only=False).astype(np.int64)
+        is_arch = (word >= 0) & (arch_of[np.maximum(word, 0)] >= 0)
+        r, first = np.unique(rows[is_arch], return_index=True)  # the first architecture tag of a model wins
+        arch[r] = arch_of[word[is_arch][first]]
+        other = (word >= 0) & ~is_arch
+        np.bitwise_or.at(bits, rows[other], bit_of[word[other]])
     if "library_name" in models:
         lib = models["library_name"].astype(object).to_numpy()
         bits[lib == "peft"] |= 2
@@ -146,8 +158,9 @@ def _created_ms(models: pd.DataFrame) -> np.ndarray:
 
 
 def candidates(models: pd.DataFrame, cards: pd.DataFrame | None = None, *,
-               evidence: tuple[str, ...] = ("card", "name", "dataset", "meta")) -> Candidates:
-    """Every candidate parent of every model of ``models``, with its features.
+               evidence: tuple[str, ...] = ("card", "name", "dataset", "meta"),
+               children: np.ndarray | None = None) -> Candidates:
+    """Every candidate parent of every model of ``models`` (or of the rows ``children``), with its features.
 
     Parameters
     ----------
@@ -159,6 +172,9 @@ def candidates(models: pd.DataFrame, cards: pd.DataFrame | None = None, *,
         ``id, card``; the YAML front matter is stripped before the prose is read.
     evidence : tuple of str
         The blocks to use: ``card``, ``name``, ``dataset``, ``meta`` (for ablations).
+    children : array of int, optional
+        The model rows whose candidates are wanted (parents are still every model); default all.
+        A child's candidates do not depend on which other children are asked for.
 
     Examples
     --------
@@ -168,21 +184,82 @@ def candidates(models: pd.DataFrame, cards: pd.DataFrame | None = None, *,
     >>> c = candidates(models, cards)
     >>> sorted(zip(c.child.tolist(), c.parent_id.tolist(), c.relation.tolist()))
     [(1, 'org/base', 2), (2, 'org/base', 0)]
+    >>> candidates(models, cards, children=np.array([2])).parent_id.tolist()
+    ['org/base']
     """
+    return candidates_of(models, cards, evidence=evidence, children=children)
+
+
+@dataclass(frozen=True)
+class CandidateContext:
+    """What every call of :func:`candidates_of` on one model table shares, computed once: the ids,
+    their name keys and key table, popularity, dates, tag signals, authors, and each card's model row."""
+
+    ids: pa.Array
+    low_ids: pa.Array
+    key: pa.Array
+    stem: pa.Array
+    table: KeyTable
+    pop: np.ndarray
+    created: np.ndarray
+    hint: np.ndarray
+    arch: np.ndarray
+    tagbits: np.ndarray
+    params: np.ndarray
+    author_code: np.ndarray
+    quantizer: np.ndarray
+    card_rows: np.ndarray | None
+    meta: tuple[np.ndarray, np.ndarray]
+
+
+def candidate_context(models: pd.DataFrame, cards: pd.DataFrame | None = None) -> CandidateContext:
+    """The :class:`CandidateContext` of ``models`` (and ``cards``)."""
     models = models.reset_index(drop=True)
     n = len(models)
     ids = pa.array(models["id"].astype(object).to_numpy(), pa.string())
-    key, org, stem = name_keys(ids)
+    low_ids = pc.utf8_lower(ids)
     downloads = (pd.to_numeric(models["downloads"], errors="coerce").fillna(0).to_numpy(np.float64)
                  if "downloads" in models else np.zeros(n))
     pop = np.log1p(np.maximum(downloads, 0))
-    created = _created_ms(models)
-    hint = relation_hints(key)
-    arch, tagbits = _tag_signals(models)
-    params = (pd.to_numeric(models["parameters"], errors="coerce").to_numpy(np.float64)
-              if "parameters" in models else np.full(n, np.nan))
-    authors = pc.utf8_lower(pc.replace_substring_regex(ids, r"/.*$", "")).to_numpy(zero_copy_only=False)
-    authors = authors.astype(object)
+
+    def side() -> tuple[Any, ...]:
+        arch, tagbits = _tag_signals(models)
+        params = (pd.to_numeric(models["parameters"], errors="coerce").to_numpy(np.float64)
+                  if "parameters" in models else np.full(n, np.nan))
+        card_rows = (positions_in(pa.array(cards["id"], pa.string(), from_pandas=True), ids)
+                     if cards is not None and len(cards) else None)
+        return arch, tagbits, params, card_rows, _created_ms(models), *_meta_blocks(arch, params, pop)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # tags, dates, cards beside the name keys (both in Arrow)
+        fut = pool.submit(side)
+        key, org, stem = name_keys(ids)
+        table = key_table(key, org, pop)
+        hint = relation_hints(key)
+        authors = pc.replace_substring_regex(low_ids, r"/.*$", "")
+        author_code = pc.dictionary_encode(authors).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        quantizer = np.asarray(pc.is_in(authors, value_set=pa.array(sorted(QUANTIZER_ACCOUNTS))).to_numpy(
+            zero_copy_only=False), dtype=bool)
+        arch, tagbits, params, card_rows, created, meta_c, meta_p = fut.result()
+    return CandidateContext(ids, low_ids, key, stem, table, pop, created, hint, arch, tagbits, params,
+                            author_code, quantizer, card_rows, (meta_c, meta_p))
+
+
+def candidates_of(models: pd.DataFrame, cards: pd.DataFrame | None = None, *,
+                  evidence: tuple[str, ...] = ("card", "name", "dataset", "meta"),
+                  children: np.ndarray | None = None, card_strips: int = 1,
+                  context: CandidateContext | None = None) -> Candidates:
+    """:func:`candidates`; ``card_strips`` is how many times the front matter is cut from each card
+    (2 on raw cards reproduces :func:`~hftree.lineage.infer.core.hide_declarations` then this);
+    ``context`` is :func:`candidate_context` of the same ``models`` and ``cards``, to share it."""
+    models = models.reset_index(drop=True)
+    n = len(models)
+    ctx = candidate_context(models, cards) if context is None else context
+    wanted = np.ones(n, dtype=bool)
+    if children is not None:
+        wanted[:] = False
+        wanted[np.asarray(children, dtype=np.int64)] = True
+    child_rows = np.flatnonzero(wanted)
+    ids, low_ids, stem, table = ctx.ids, ctx.low_ids, ctx.stem, ctx.table
 
     parts: list[dict[str, np.ndarray]] = []  # each: child, pcode, feature columns, bits
     ext_ids: list[str] = []
@@ -196,31 +273,32 @@ def candidates(models: pd.DataFrame, cards: pd.DataFrame | None = None, *,
 
     spans: list[str] = []
     if "name" in evidence:
-        m = name_matches(stem, key, org, pop)
+        m = name_matches(stem.take(pa.array(child_rows)), None, None, None, child_rows=child_rows, table=table)
+        m_child = child_rows[m.child]
         stem_chars = pc.utf8_length(stem).to_numpy(zero_copy_only=False).astype(np.float64)
-        cover = m.chars / np.maximum(stem_chars[m.child], 1)
-        part(m.child, m.parent, {"name_exact": m.exact.astype(float), "name_cover": cover,
+        cover = m.chars / np.maximum(stem_chars[m_child], 1)
+        part(m_child, m.parent, {"name_exact": m.exact.astype(float), "name_cover": cover,
                                  "name_start0": (m.start == 0).astype(float), "name_org": m.org.astype(float),
                                  "key_shared": np.log1p(m.shared)},
              np.where(m.exact, 1 << EVIDENCE.index("name-exact"), 1 << EVIDENCE.index("name-stem")))
     if "dataset" in evidence and "datasets" in models:
-        rows, names = _all_items(models["datasets"])
-        if len(rows):
-            _, _, dstem = name_keys(pa.array(names, pa.string()))
-            dm = name_matches(dstem, key, org, pop)
-            child = rows[dm.child]
-            ok = (dm.start < _DATASET_START) & (dm.parent != child) & (dm.length >= 2)
-            part(child[ok], dm.parent[ok], {"dataset": np.ones(int(ok.sum()))},
-                 np.full(int(ok.sum()), 1 << EVIDENCE.index("dataset-name")))
+        child, dparent, dm = _dataset_matches(models["datasets"], wanted, table)
+        ok = (dm.start < _DATASET_START) & (dparent != child) & (dm.length >= 2)
+        part(child[ok], dparent[ok], {"dataset": np.ones(int(ok.sum()))},
+             np.full(int(ok.sum()), 1 << EVIDENCE.index("dataset-name")))
     if "card" in evidence and cards is not None and len(cards):
-        crow = positions_in(pa.array(cards["id"], pa.string(), from_pandas=True), ids)
-        ok = np.flatnonzero(crow >= 0)
-        bodies = strip_front_matters(pa.array(cards["card"], pa.large_string(), from_pandas=True)).take(pa.array(ok))
+        crow = ctx.card_rows if ctx.card_rows is not None else np.empty(0, np.int64)
+        ok = np.flatnonzero((crow >= 0) & wanted[np.maximum(crow, 0)])
+        bodies = pa.array(cards["card"], pa.large_string(), from_pandas=True)
+        bodies = bodies.take(pa.array(ok))
+        for _ in range(card_strips):
+            bodies = strip_front_matters(bodies)
         cm = card_mentions(crow[ok].astype(np.int64), bodies, ids.take(pa.array(crow[ok])))
+        del bodies
         if len(cm.row):
             low = pc.utf8_lower(pa.array(cm.ids, pa.string()))
-            prow = pc.index_in(low, value_set=pc.utf8_lower(ids)).to_numpy(zero_copy_only=False)
-            prow = np.where(np.isnan(prow.astype(float)), -1, prow).astype(np.int64)
+            prow = pc.fill_null(pc.index_in(low, value_set=low_ids), -1).to_numpy(zero_copy_only=False)
+            prow = prow.astype(np.int64)
             keep = ((prow >= 0) | cm.link) & (prow != cm.row)
             sel = np.flatnonzero(keep)
             child = cm.row[sel]
@@ -233,11 +311,14 @@ def candidates(models: pd.DataFrame, cards: pd.DataFrame | None = None, *,
             pcode = prow[sel].copy()
             ext = pcode < 0
             if ext.any():
+                # an external id is numbered per child, in the order its card names them, spelled as there:
+                # a child's candidates never depend on which other cards are read
                 enc = pc.dictionary_encode(low.take(pa.array(sel[ext])))
-                pcode[ext] = n + enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-                raw = np.array(cm.ids, dtype=object)[sel[ext]]
-                first_raw = pd.Series(raw).groupby(enc.indices.to_numpy(zero_copy_only=False)).first()
-                ext_ids = first_raw.sort_index().tolist()
+                code = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+                pair_code = pd.factorize(child[ext] * (len(enc.dictionary) + 1) + code)[0]
+                pcode[ext] = n + pair_code
+                first_at = np.unique(pair_code, return_index=True)[1]
+                ext_ids = np.array(cm.ids, dtype=object)[sel[ext]][first_at].tolist()
             tr, ln, cue = cm.trainer[sel], cm.link[sel], cm.cue[sel]
             bits = ((tr << EVIDENCE.index("trainer-line")) | ((cue >= 0) << EVIDENCE.index("card-cue"))
                     | (ln << EVIDENCE.index("card-link")) | ((~ln) << EVIDENCE.index("card-mention")))
@@ -248,18 +329,49 @@ def candidates(models: pd.DataFrame, cards: pd.DataFrame | None = None, *,
                                 "merge_list": cm.merge_list[sel].astype(float)},
                  bits.astype(np.int64), np.arange(len(sel), dtype=np.int64), cue)
     if "meta" in evidence:
-        mc, mp = _meta_blocks(arch, params, pop)
-        part(mc, mp, {"meta": np.ones(len(mc))}, np.full(len(mc), 1 << EVIDENCE.index("arch+params")))
-    return _assemble(parts, n, ext_ids, spans, ids, created, pop, hint, arch, tagbits, params, authors)
+        mc, mp = ctx.meta
+        mk = wanted[mc]
+        part(mc[mk], mp[mk], {"meta": np.ones(int(mk.sum()))},
+             np.full(int(mk.sum()), 1 << EVIDENCE.index("arch+params")))
+    return _assemble(parts, n, ext_ids, spans, ids, ctx.created, ctx.pop, ctx.hint, ctx.arch, ctx.tagbits,
+                     ctx.params, ctx.author_code, ctx.quantizer)
 
 
-def _all_items(col: pd.Series) -> tuple[np.ndarray, list[str]]:
+def _dataset_matches(col: pd.Series, wanted: np.ndarray, table: KeyTable | None,
+                     ) -> tuple[np.ndarray, np.ndarray, NameMatches]:
+    """Name matches of the dataset names of the ``wanted`` models: each distinct name is looked
+    up once, its hits repeated for every (model, dataset) item naming it."""
+    rows, names = _all_items(col)
+    sel = np.flatnonzero(wanted[rows]) if len(rows) else np.empty(0, np.int64)
+    empty = NameMatches(*(np.empty(0, np.int64) for _ in range(8)))
+    if not len(sel) or table is None:
+        return np.empty(0, np.int64), np.empty(0, np.int64), empty
+    enc = pc.dictionary_encode(names.take(pa.array(sel)))
+    code = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    rows = rows[sel]
+    _, _, dstem = name_keys(enc.dictionary)
+    dm = name_matches(dstem, None, None, None, child_rows=np.full(len(dstem), -1, np.int64), table=table)
+    # items of each distinct name, in item order
+    valid = np.flatnonzero(code >= 0)
+    order = valid[np.argsort(code[valid], kind="stable")]
+    counts = np.bincount(code[valid], minlength=len(dstem))
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    reps = counts[dm.child]
+    idx = np.repeat(np.arange(len(dm.child)), reps)
+    offs = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+    item = order[starts[dm.child][idx] + offs]
+    fields = ("child", "parent", "start", "length", "chars", "exact", "org", "shared")
+    out = NameMatches(*(item if f == "child" else getattr(dm, f)[idx] for f in fields))
+    return rows[item], out.parent, out
+
+
+def _all_items(col: pd.Series) -> tuple[np.ndarray, pa.Array]:
     arr = pa.array(col, type=pa.list_(pa.string()), from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     flat = pc.list_flatten(arr)
     rows = pc.list_parent_indices(arr).to_numpy(zero_copy_only=False).astype(np.int64)
-    return rows, flat.to_pylist()
+    return rows, flat.cast(pa.string())
 
 
 def _meta_blocks(arch: np.ndarray, params: np.ndarray, pop: np.ndarray, top: int = 3,
@@ -269,29 +381,26 @@ def _meta_blocks(arch: np.ndarray, params: np.ndarray, pop: np.ndarray, top: int
     ok = np.flatnonzero((arch >= 0) & np.isfinite(params) & (params > 0))
     if not len(ok):
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    block = pd.factorize(pd.MultiIndex.from_arrays([arch[ok], params[ok]]))[0]
+    pcode = pd.factorize(params[ok])[0]
+    block = pd.factorize(arch[ok] * (int(pcode.max()) + 1) + pcode)[0]  # numbered as the (arch, params) pairs
     order = np.lexsort((ok, -pop[ok], block))
     rows, blk = ok[order], block[order]
     start = np.r_[True, blk[1:] != blk[:-1]]
     pos = np.arange(len(rows)) - np.maximum.accumulate(np.where(start, np.arange(len(rows)), 0))
-    heads = np.flatnonzero(pos < top)
     size = np.bincount(blk)
-    child_l, parent_l = [], []
-    for h in heads.tolist():
-        b = blk[h]
-        if size[b] < 2:
-            continue
-        lo = h - pos[h]
-        members = rows[lo:lo + size[b]]
-        members = members[members != rows[h]]
-        child_l.append(members)
-        parent_l.append(np.full(len(members), rows[h], np.int64))
-    if not child_l:
+    heads = np.flatnonzero((pos < top) & (size[blk] >= 2))
+    if not len(heads):
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    return np.concatenate(child_l), np.concatenate(parent_l)
+    # every head against every member of its block, in block order
+    sz = size[blk[heads]]
+    idx = np.repeat(heads - pos[heads], sz) + (np.arange(int(sz.sum())) - np.repeat(np.cumsum(sz) - sz, sz))
+    members, head_rows = rows[idx], np.repeat(rows[heads], sz)
+    other = members != head_rows
+    return members[other], head_rows[other].astype(np.int64)
 
 
-def _assemble(parts, n, ext_ids, spans, ids, created, pop, hint, arch, tagbits, params, authors) -> Candidates:
+def _assemble(parts, n, ext_ids, spans, ids, created, pop, hint, arch, tagbits, params, author_code,
+              quantizer) -> Candidates:
     empty = Candidates(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object),
                        np.empty((0, len(FEATURES))), np.empty(0, np.int8), np.empty(0, np.int64),
                        np.empty(0, object))
@@ -326,9 +435,9 @@ def _assemble(parts, n, ext_ids, spans, ids, created, pop, hint, arch, tagbits, 
         ratio = np.abs(np.log(params[child] / np.where(has_p, params[pp], np.nan)))
     X[:, _F["params_match"]] = np.nan_to_num(ratio < 0.01)
     X[:, _F["params_mismatch"]] = np.nan_to_num(ratio > 0.1)
-    X[:, _F["same_author"]] = has_p & (authors[child] == authors[pp])
+    X[:, _F["same_author"]] = has_p & (author_code[child] == author_code[pp])
     X[:, _F["parent_derived"]] = has_p & ((hint[pp] | tagbits[pp]) & 6 > 0)
-    X[:, _F["quantizer"]] = pd.Index(authors[child]).isin(list(QUANTIZER_ACCOUNTS))
+    X[:, _F["quantizer"]] = quantizer[child]
     n_c = np.bincount(child, minlength=n)
     X[:, _F["n_cand"]] = np.log1p(n_c[child])
     card_any = np.zeros(n, dtype=bool)

@@ -8,6 +8,7 @@ A model fitted on one snapshot can be applied to another (``model=``).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -17,9 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hftree._progress import progress_bar
+from hftree._random import check_random_state
 from hftree._results import Result
 from hftree.errors import ParameterError, UsageError
-from hftree.lineage.infer.candidates import EVIDENCE, Candidates, candidates
+from hftree.lineage.infer.candidates import EVIDENCE, CandidateContext, Candidates, candidate_context, candidates_of
 from hftree.lineage.infer.scoring import InferenceModel, select_edges
 from hftree.schema import RELATIONS, RelationFilter, check_relations
 
@@ -109,12 +111,49 @@ def hide_declarations(snapshot: Any) -> tuple[pd.DataFrame, pd.DataFrame | None]
     return models, cards
 
 
+def _pair_keys(child: pa.Array, parent: pa.Array) -> pa.Array:
+    """``child`` and lower-cased ``parent`` joined by a separator no Hub id holds."""
+    return pc.binary_join_element_wise(child.cast(pa.string()), pc.utf8_lower(parent.cast(pa.string())), "\x1f")
+
+
 def label_candidates(cand: Candidates, ids: np.ndarray, truth: pd.DataFrame) -> np.ndarray:
     """True where a candidate is a declared parent of its child (ids compared ignoring case)."""
-    pairs = set(zip(truth["child"].tolist(), truth["parent"].str.lower().tolist(), strict=True))
-    child_ids = ids[cand.child]
-    return np.fromiter(((c, str(p).lower()) in pairs for c, p in zip(child_ids, cand.parent_id, strict=True)),
-                       dtype=bool, count=len(cand))
+    if not len(cand):
+        return np.zeros(0, dtype=bool)
+    want = _pair_keys(pa.array(truth["child"].astype(object).to_numpy(), pa.string()),
+                      pa.array(truth["parent"].astype(object).to_numpy(), pa.string()))
+    got = _pair_keys(pa.array(ids[cand.child], pa.string()), pa.array(cand.parent_id, pa.string()))
+    return np.asarray(pc.fill_null(pc.is_in(got, value_set=want), False).to_numpy(zero_copy_only=False),
+                      dtype=bool)
+
+
+def _declared_rows(ids: np.ndarray, truth: pd.DataFrame) -> np.ndarray:
+    """True for the models that are a declared child."""
+    value_set = pa.array(truth["child"].astype(object).to_numpy(), pa.string()).unique()
+    return np.asarray(pc.is_in(pa.array(ids, pa.string()), value_set=value_set).to_numpy(zero_copy_only=False),
+                      dtype=bool)
+
+
+def _labelled_candidates(snapshot: Any, ev: tuple[str, ...], declared: np.ndarray, ctx: CandidateContext,
+                         max_children: int, random_state: Any) -> Candidates:
+    """Candidates of enough declared children to train on: all of them when there are few, else
+    chunks of a seeded random order of them until ``max_children`` have a candidate (the fit then
+    samples ``max_children``). Every child's candidates are those :func:`candidates` gives it."""
+    labelled = np.flatnonzero(declared)
+    chunk = min(len(labelled), max_children + max_children // 4)
+    if chunk < len(labelled):
+        labelled = check_random_state(random_state).permutation(labelled)
+    got: list[Candidates] = []
+    done = kids = 0
+    while not got or (done < len(labelled) and kids < max_children):
+        step = chunk if not got else min(len(labelled) - done,
+                                         int((max_children - kids) / max(kids / done, 0.05) * 1.25) + 1)
+        # (the first chunk may be empty: no declared child at all)
+        got.append(candidates_of(snapshot.models, snapshot.cards, evidence=ev, card_strips=2, context=ctx,
+                                 children=np.sort(labelled[done:done + step])))
+        done += step
+        kids += len(np.unique(got[-1].child))
+    return got[0] if len(got) == 1 else Candidates.concat(got)
 
 
 @dataclass(frozen=True)
@@ -192,11 +231,14 @@ def fit_model(snapshot: Any, *, evidence: tuple[str, ...] | str = BLOCKS) -> Inf
     >>> fit_model(Snapshot(models, edges)).n_train_
     30
     """
-    models, cards = hide_declarations(snapshot)
-    ids = models["id"].astype(object).to_numpy()
-    cand = candidates(models, cards, evidence=_check_blocks(evidence))
+    ev = _check_blocks(evidence)
+    ids = snapshot.models["id"].astype(object).to_numpy()
     truth = declared_pairs(snapshot.edges)
-    return _fit(cand, ids, truth, np.asarray(pd.Index(ids).isin(truth["child"].to_numpy(dtype=object)), dtype=bool))
+    declared = _declared_rows(ids, truth)
+    m = InferenceModel()
+    ctx = candidate_context(snapshot.models, snapshot.cards)
+    return _fit(_labelled_candidates(snapshot, ev, declared, ctx, m.max_children, m.random_state), ids, truth,
+                declared)
 
 
 def infer(
@@ -252,17 +294,23 @@ def infer(
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise ParameterError("top", "a whole number >= 1 or None", top)
     bar = progress_bar(progress, desc="infer", total=3)
-    models, cards = hide_declarations(snapshot)
-    ids = models["id"].astype(object).to_numpy()
-    cand = candidates(models, cards, evidence=ev)
-    bar.update(1)
+    ids = snapshot.models["id"].astype(object).to_numpy()
     truth = declared_pairs(snapshot.edges)
-    declared = np.asarray(pd.Index(ids).isin(truth["child"].to_numpy(dtype=object)), dtype=bool)
-    if model is None:
-        model = _fit(cand, ids, truth, declared)
+    declared = _declared_rows(ids, truth)
+    targets = np.flatnonzero(~declared)
+    # candidates only for the targets and, to learn from, a sample of the declared children;
+    # the targets' are generated on a second thread while the model learns (Arrow, DuckDB, NumPy release the GIL)
+    ctx = candidate_context(snapshot.models, snapshot.cards)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        fut = pool.submit(candidates_of, snapshot.models, snapshot.cards, evidence=ev, children=targets,
+                          card_strips=2, context=ctx)
+        if model is None:
+            m = InferenceModel()
+            model = _fit(_labelled_candidates(snapshot, ev, declared, ctx, m.max_children, m.random_state), ids,
+                         truth, declared)
+        bar.update(1)
+        sub = fut.result()
     bar.update(1)
-    target = np.flatnonzero(~declared[cand.child])
-    sub = cand.take(target)
     conf = model.predict_proba(sub.X) if len(sub) else np.empty(0)
     idx = select_edges(sub, conf, top=top)
     idx = idx[conf[idx] >= min_confidence]

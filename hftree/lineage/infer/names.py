@@ -20,7 +20,9 @@ import pyarrow.compute as pc
 
 __all__ = [
     "QUANTIZER_ACCOUNTS",
+    "KeyTable",
     "NameMatches",
+    "key_table",
     "name_keys",
     "name_matches",
     "relation_hints",
@@ -117,29 +119,47 @@ class NameMatches:
     shared: np.ndarray
 
 
-def _key_table(keys: pa.Array, popularity: np.ndarray) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct keys and, per key, the rows carrying it (most popular first, at most ``_PER_KEY``)."""
-    enc = pc.dictionary_encode(keys)
-    code = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    valid = np.asarray(pc.is_valid(enc.indices).to_numpy(zero_copy_only=False), dtype=bool)
-    code = np.where(valid, code, -1)
+@dataclass(frozen=True)
+class KeyTable:
+    """The name keys of every model, hashed once for all lookups: the distinct keys
+    (``dictionary``), the model rows carrying each (``order[starts[k]:starts[k] + counts[k]]``,
+    most popular first; rows ``>= n_models`` are ``org-name`` keys) and which keys are long enough."""
+
+    dictionary: pa.Array
+    order: np.ndarray
+    starts: np.ndarray
+    counts: np.ndarray
+    keep_key: np.ndarray
+    n_models: int
+
+
+def key_table(keys: pa.Array, org_keys: pa.Array, popularity: np.ndarray) -> KeyTable:
+    """The :class:`KeyTable` of models with ``keys`` / ``org_keys`` (row ``i`` is model ``i``)."""
+    all_keys = pa.concat_arrays([_arr(keys), _arr(org_keys)])
+    pop = np.concatenate([popularity, popularity]).astype(np.float64)
+    enc = pc.dictionary_encode(all_keys)
+    code = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     rows = np.flatnonzero(code >= 0)
-    order = rows[np.lexsort((rows, -popularity[rows], code[rows]))]
-    c = code[order]
+    order = rows[np.lexsort((rows, -pop[rows], code[rows]))]
     n_keys = len(enc.dictionary)
-    counts = np.bincount(c, minlength=n_keys)
+    counts = np.bincount(code[order], minlength=n_keys)
     starts = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
-    return enc.dictionary, order, starts, counts
+    keep_key = np.asarray(pc.greater_equal(pc.utf8_length(enc.dictionary), _MIN_KEY).to_numpy(
+        zero_copy_only=False), dtype=bool)
+    return KeyTable(enc.dictionary, order, starts, counts, keep_key, len(keys))
 
 
-def name_matches(child_stems: pa.Array, keys: pa.Array, org_keys: pa.Array, popularity: np.ndarray,
-                 ) -> NameMatches:
+def name_matches(child_stems: pa.Array, keys: pa.Array | None, org_keys: pa.Array | None,
+                 popularity: np.ndarray | None, *, child_rows: np.ndarray | None = None,
+                 table: KeyTable | None = None) -> NameMatches:
     """Every (child, parent) pair whose parent key is a token n-gram of the child's stem.
 
     ``child_stems`` are the texts to search (a model's stem; may hold nulls), ``keys`` /
     ``org_keys`` the parents' keys (row ``i`` is model ``i``), ``popularity`` orders the models
-    that share a key (only the first few are kept). A child is never matched to itself.
+    that share a key (only the first few are kept); or ``table``, their :func:`key_table` built
+    once. ``child_rows`` is the model row of each stem (default: stem ``i`` is model ``i``);
+    ``child`` in the result indexes ``child_stems``. A child is never matched to itself.
 
     >>> import numpy as np, pyarrow as pa
     >>> ids = pa.array(["google/gemma-7b", "me/gemma-7b-sft", "TheBloke/gemma-7b-GGUF"])
@@ -151,12 +171,13 @@ def name_matches(child_stems: pa.Array, keys: pa.Array, org_keys: pa.Array, popu
     stems = _arr(child_stems)
     tokens = pc.split_pattern(stems, "-")
     n_tok = pc.fill_null(pc.list_value_length(tokens), 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    n_models = len(keys)
-    all_keys = pa.concat_arrays([_arr(keys), _arr(org_keys)])
-    pop = np.concatenate([popularity, popularity]).astype(np.float64)
-    dictionary, order, starts, counts = _key_table(all_keys, pop)
-    keep_key = np.asarray(pc.greater_equal(pc.utf8_length(dictionary), _MIN_KEY).to_numpy(
-        zero_copy_only=False), dtype=bool)
+    if table is None:
+        if keys is None or org_keys is None or popularity is None:
+            raise TypeError("name_matches needs keys, org_keys and popularity, or table")
+        table = key_table(keys, org_keys, popularity)
+    dictionary, order, starts, counts = table.dictionary, table.order, table.starts, table.counts
+    keep_key, n_models = table.keep_key, table.n_models
+    rows_of = np.arange(len(stems), dtype=np.int64) if child_rows is None else np.asarray(child_rows, np.int64)
     # every n-gram of every pass, looked up in one hash table (built once)
     grams: list[pa.Array] = []
     meta: dict[str, list[np.ndarray]] = {k: [] for k in ("child", "start", "length")}
@@ -183,8 +204,8 @@ def name_matches(child_stems: pa.Array, keys: pa.Array, org_keys: pa.Array, popu
         out["chars"] = pc.utf8_length(dictionary.take(pa.array(out["kidx"]))).to_numpy().astype(np.int64)
     out["exact"] = (out["start"] == 0) & (n_tok[out["child"]] == out["length"])
     cat = out
-    # expand each hit to the models carrying the key
-    reps = counts[cat["kidx"]]
+    # expand each hit to the (at most _PER_KEY) models carrying the key, most popular first
+    reps = np.minimum(counts[cat["kidx"]], _PER_KEY)
     idx = np.repeat(np.arange(len(reps)), reps)
     offs = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
     member = order[starts[cat["kidx"]][idx] + offs]
@@ -192,7 +213,7 @@ def name_matches(child_stems: pa.Array, keys: pa.Array, org_keys: pa.Array, popu
     parent = np.where(is_org, member - n_models, member)
     child = cat["child"][idx]
     shared = counts[cat["kidx"]][idx]
-    kept = (np.minimum(offs, _PER_KEY) < _PER_KEY) & (parent != child)
+    kept = parent != rows_of[child]
     res = {k: v[idx][kept] for k, v in cat.items() if k not in ("child", "kidx")}
     return NameMatches(child[kept], parent[kept], res["start"], res["length"], res["chars"],
                        res["exact"].astype(bool), is_org[kept], shared[kept])

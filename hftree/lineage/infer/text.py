@@ -163,10 +163,12 @@ def card_mentions(rows: np.ndarray, texts: list[str] | pa.Array, own: list[str] 
     prev = whole.take(pa.array(np.maximum(np.arange(len(card)) - 1, 0)))
     prev = pc.if_else(pa.array(prev_same), prev, pa.scalar("", pa.large_string()))
     context = pc.binary_join_element_wise(prev, before.cast(pa.large_string()), pa.scalar("", pa.large_string()))
+    del whole, prev, got  # a million cards' mentions: free the copies as soon as they are read
     trainer = _flag(context, _TRAINER) & ~drop
     cue = np.full(len(card), -1, dtype=np.int64)
     for code, pattern in CUES[::-1]:  # the first class listed wins
         cue[_flag(context, pattern)] = code
+    del context
     merge_head = _flag(before, _MERGE_HEAD)
     # a merge header before a mention marks every later mention of that card
     seen_head = np.zeros(len(card), dtype=bool)
