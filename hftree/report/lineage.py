@@ -33,14 +33,8 @@ def lineage_section(ctx: Context) -> Section:
 
     res, why = ctx.inference
     inferred = res.edges if res is not None else pd.DataFrame(columns=["parent", "child", "confidence"])
-    if res is None and not ctx.has_lineage:  # no edge at all: every model has none (and no family)
-        n = len(ctx.snapshot.models)
-        o = pd.Series({"models": n, "declared": 0, "inferred": 0, "none": n, "declared_share": 0.0,
-                       "inferred_share": 0.0, "none_share": 1.0 if n else 0.0})
-        fam = pd.DataFrame()
-    else:
-        cov = lineage_coverage(ctx.snapshot, inferred, min_confidence=ctx.min_confidence, top=ctx.coverage_rows)
-        o, fam = cov.overall.iloc[0], cov.families
+    cov = lineage_coverage(ctx.snapshot, inferred, min_confidence=ctx.min_confidence, top=ctx.coverage_rows)
+    o, fam = cov.overall.iloc[0], cov.families
     rows = [
         ("declared parent", int(o["declared"]), f"{o['declared_share']:.1%} of {int(o['models']):,} models"),
         ("inferred parent only", int(o["inferred"]),

@@ -283,3 +283,14 @@ def test_graph_leaves_inferred_edges_out_unless_asked():
     G = LineageGraph.from_tables(snap.models, both, min_confidence=p)
     assert G.n_edges == declared.n_edges + len(above)
     assert LineageGraph.from_tables(snap.models, both, min_confidence=0.0).n_edges >= G.n_edges
+
+
+def test_coverage_of_a_snapshot_without_any_edge():
+    from hftree.ingest import Snapshot
+    from hftree.lineage.infer import lineage_coverage
+
+    no_edges = pd.DataFrame(columns=["parent", "child", "relation", "source"])
+    snap = Snapshot(pd.DataFrame({"id": ["a/x", "b/y"]}), no_edges)
+    cov = lineage_coverage(snap, pd.DataFrame(columns=["parent", "child", "confidence"]))
+    assert cov.overall[["models", "declared", "inferred", "none"]].iloc[0].tolist() == [2, 0, 0, 2]
+    assert cov.families.empty and "declared_share" in cov.families

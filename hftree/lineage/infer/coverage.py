@@ -97,8 +97,14 @@ def lineage_coverage(data: Any, inferred: pd.DataFrame | None = None, *, min_con
     fam = fam[fam["node"] < n]
     fam["state"] = state[fam["node"].to_numpy()]
     fam.loc[fam["root"] == fam["node"], "state"] = 2
-    per = fam.groupby("root")["state"].apply(lambda s: _shares(s).iloc[0]).unstack()
-    per.insert(0, "family", G.id_of(per.index.to_numpy()))
+    root_of, roots = pd.factorize(fam["root"].to_numpy())  # one row per family, by integer codes
+    counts = np.zeros((len(roots), 3), dtype=np.int64)
+    np.add.at(counts, (root_of, fam["state"].to_numpy(dtype=np.int64)), 1)
+    total = counts.sum(axis=1)
+    per = pd.DataFrame({"family": G.id_of(np.asarray(roots, dtype=np.int64)) if len(roots) else [],
+                        "models": total, "declared": counts[:, 0], "inferred": counts[:, 1], "none": counts[:, 2]})
+    for k in ("declared", "inferred", "none"):
+        per[f"{k}_share"] = per[k] / total if len(roots) else pd.Series(dtype=float)
     per = per.sort_values(["models", "family"], ascending=[False, True]).reset_index(drop=True)
     if top is not None:
         per = per.head(top)
