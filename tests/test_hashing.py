@@ -72,3 +72,14 @@ def test_duplicated_model_ids_are_refused_by_either_engine(monkeypatch):
         monkeypatch.setattr(_hashing, "DUCKDB_MIN_ROWS", rows)
         with pytest.raises(ValueError, match=r"duplicated ids, e.g. \['a'\]"):
             LineageGraph.from_tables(models, edges)
+
+
+def test_duplicate_check_of_many_ids_finds_one_repeat_or_none():
+    """Above DUCKDB_MIN_ROWS the check sorts hashes first: one repeated id (or two nulls) among
+    250 k is found, and distinct ids are not reported."""
+    ids = [f"org{i % 997}/model-{i}" for i in range(250_000)]
+    assert _hashing.has_duplicates(pa.array(ids)) is False
+    assert _hashing.has_duplicates(pa.array([*ids, ids[123_456]])) is True
+    assert _hashing.has_duplicates(pa.chunked_array([ids[:1000], ids[1000:], [ids[0]]])) is True
+    assert _hashing.has_duplicates(pa.array([*ids, None])) is False
+    assert _hashing.has_duplicates(pa.array([None, *ids, None])) is True

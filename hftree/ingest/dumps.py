@@ -50,6 +50,7 @@ from hftree.ingest.dumpsql import (
     _plan,
     _query,
     _records,
+    never_null_columns,
     parquet_kind,
 )
 from hftree.ingest.fastjson import _assemble_batches, _lit, _q
@@ -90,7 +91,8 @@ def read_parquet_dump(path: str | os.PathLike[str], *, on_error: str = "raise", 
     except NotFast:
         return _python_reader(path, schema, on_error, front_matter)
     card_hit = _pick(schema, "card")
-    query = _query(str(path), values, extra, parents, schema, card_hit[0] if card_hit else None)
+    query = _query(str(path), values, extra, parents, schema, card_hit[0] if card_hit else None,
+                   never_null_columns(pq.ParquetFile(path).metadata))
     parts = _stream(query, "_cd" in values, parents, card_hit is not None)
     n = sum(p.rows for p in parts)
     if not n:

@@ -40,8 +40,12 @@ def source_counts(edges: pa.Table) -> dict[str, int]:
     return {**{s: got.pop(s) for s in EDGE_SOURCES if s in got}, **dict(sorted(got.items()))}
 
 
-def disagreements(edges: pa.Table) -> dict[str, Any]:
+def disagreements(edges: pa.Table, *, child_rows: bool = False) -> dict[str, Any]:
     """Pairs whose sources declare different typed relations: count, kinds and examples.
+
+    ``child_rows=True`` says that the table's ``row`` column (the model row of each edge, never
+    null) is equal exactly where ``child`` is (the model ids are unique): the children are then told
+    apart by it, not by their strings.
 
     Examples
     --------
@@ -66,7 +70,10 @@ def disagreements(edges: pa.Table) -> dict[str, Any]:
     typed_rows = np.flatnonzero(pc.fill_null(pc.not_equal(rel, "unknown"), False).to_numpy(zero_copy_only=False))
     if len(typed_rows) == 0:
         return out
-    ccode = _codes(edges.column("child"))[typed_rows]
+    if child_rows:
+        ccode = edges.column("row").to_numpy().astype(np.int64)[typed_rows]
+    else:
+        ccode = _codes(edges.column("child"))[typed_rows]
     rcode = _codes(rel)[typed_rows]
     width = int(rcode.max(initial=0)) + 1
     both = np.sort(ccode * width + rcode)

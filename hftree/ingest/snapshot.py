@@ -15,6 +15,7 @@ import json
 import os
 import warnings
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,8 +270,31 @@ def import_sources(
     model_tables.clear()  # models_t holds the only references: to_pandas below frees them as it goes
     m = dump = None  # the loop's last table: freed too
     edges_t = pa.concat_tables(edge_tables) if edge_tables else edge_schema.empty_table()
+    edge_tables.clear()
 
+    # the disagreement count (one core) runs on a second thread, on the Arrow edge table, while the
+    # duplicate check and the pandas tables are made
+    read = {"models": models_t, "edges": edges_t}  # _finish holds the only references (see above)
+    del models_t, edges_t
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return _finish(pool, read, card_tables, issues, sources, n_records, snap_time)
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _finish(pool: ThreadPoolExecutor, read: dict[str, pa.Table], card_tables: list[pa.Table], issues: Issues,
+            sources: list[dict[str, Any]], n_records: int, snap_time: pd.Timestamp | None) -> Snapshot:
+    """Duplicates, bare models, card features and lineage, the data-quality report: the import after
+    its readers (``read``: the model and edge tables, taken out of it)."""
+    models_t, edges_t = read.pop("models"), read.pop("edges")
+    # the edges as read, if no duplicate is dropped; with a model row for every edge and unique ids
+    # (checked next), the rows tell the children apart
+    by_row = edges_t.num_rows > 0 and edges_t.column("row").null_count == 0
+    report = pool.submit(disagreements, edges_t, child_rows=by_row)
     models_t, edges_t, n_dupes, dupe_examples = _drop_duplicates(models_t, edges_t)
+    if n_dupes:  # unique ids now: the new rows still tell the children apart
+        report = pool.submit(disagreements, edges_t, child_rows=by_row)
     edges_t = edges_t.drop_columns(["row"])
     if models_t.num_rows == 0 and edges_t.num_rows:
         models_t = _bare_models(edges_t)
@@ -297,16 +321,19 @@ def import_sources(
             declared = pc.is_in(from_text.column("child"), value_set=pc.unique(edges_t.column("child")))
             from_text = from_text.filter(pc.invert(declared))
             edges_t = pa.concat_tables([edges_t, from_text])
+            # edges of children that declared none, all of one relation: they add no disagreement
+            # (a pair disagrees only within one child); anything else is counted again
+            if from_text.num_rows and not pc.all(pc.equal(from_text.column("relation"), "finetune")).as_py():
+                report = pool.submit(disagreements, edges_t)
     edges_df = to_pandas(edges_t)
 
     if snap_time is None:
         latest = pd.concat([models["last_modified"], models["created_at"]]).max()
         snap_time = latest if pd.notna(latest) else pd.Timestamp.now(tz="UTC")
 
-    edges_arrow = pa.Table.from_pandas(edges_df[["parent", "child", "relation", "source"]], preserve_index=False)
     dq: dict[str, Any] = {
         "placeholder_created_at": placeholder_count(models),
-        **disagreements(edges_arrow),
+        **report.result(),
         "duplicate_ids_dropped": n_dupes,
         "duplicate_id_examples": dupe_examples,
         "skipped_lines": issues.skipped_lines,
@@ -331,7 +358,7 @@ def import_sources(
             "edges": len(edges_df),
             "cards": 0 if cards_df is None else len(cards_df),
         },
-        "edges_by_source": source_counts(edges_arrow),
+        "edges_by_source": source_counts(edges_t),
         "data_quality": dq,
     }
     snap = Snapshot(models=models, edges=edges_df, cards=cards_df, manifest=manifest)

@@ -121,3 +121,51 @@ def test_disagreements_match_a_plain_count(seed: int) -> None:
     assert len(kinds) <= 20  # the report keeps the 20 most common kinds: here all of them
     assert got["relation_disagreement_kinds"] == kinds
     assert len(got["relation_disagreement_examples"]) == min(n, 100)
+    # children told apart by their model row (unique ids: one row per child), as the import does
+    row = {c: i for i, c in enumerate(["z", "a", "y", "x"])}
+    with_rows = edges.append_column("row", pa.array([row[c] for c in edges.column("child").to_pylist()],
+                                                    pa.int64()))
+    assert disagreements(with_rows, child_rows=True) == got
+
+
+@pytest.mark.parametrize("order", [0, 1, 2])
+def test_extra_json_of_never_null_columns_is_the_per_column_text(tmp_path, order: int) -> None:
+    """``extra`` written with one struct for the leading never-null columns is the text of one
+    ``to_json`` per non-null column (every type the dumps hold, odd strings, NaN and infinities)."""
+    import datetime as dt
+
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from hftree.ingest.dumpsql import _extra_sql, never_null_columns
+
+    n = 7
+    cols = {
+        "_id": pa.array(['a"b', "é\\n", "", "x\ty", "\u2028", "z", "0" * 30]),
+        "trendingScore": pa.array([0.0, -0.0, 1.5, 1e300, float("nan"), float("inf"), 2.0 / 3]),
+        "n": pa.array([0, -1, 2**62, 5, 6, 7, 8], pa.int64()),
+        "flag": pa.array([True, False, True, True, False, False, True]),
+        "when": pa.array([dt.datetime(2024, 1, 1, 12, 0, 0, 123000, tzinfo=dt.UTC)] * n, pa.timestamp("ms", "UTC")),
+        "gguf": pa.array([None, {"total": 1, "architecture": "llama"}, {"total": None, "architecture": None},
+                          None, {"total": 3, "architecture": 'q"'}, None, None],
+                         pa.struct([("total", pa.int64()), ("architecture", pa.string())])),
+        "maybe": pa.array([None, 1.0, None, 2.5, None, None, None]),
+        "odd name": pa.array(["a"] * n),
+        "lst": pa.array([[1, 2], [], None, [3], [4], [5], [6]], pa.list_(pa.int64())),
+    }
+    names = list(cols)
+    if order == 1:
+        names = ["gguf", *[c for c in names if c != "gguf"]]  # a nullable column first: no struct
+    elif order == 2:
+        names = ["_id", "trendingScore", "n", "flag", "when"]  # never-null columns only
+    path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({c: cols[c] for c in names}), path, row_group_size=3)
+    never = never_null_columns(pq.ParquetFile(path).metadata)
+    assert never >= {"_id", "trendingScore", "n", "flag", "when"} & set(names)
+    assert not never & {"gguf", "maybe"}
+    con = duckdb.connect()
+    per_column = con.sql(f"SELECT {_extra_sql(names)} FROM read_parquet('{path}')").fetchall()
+    struct = con.sql(f"SELECT {_extra_sql(names, never)} FROM read_parquet('{path}')").fetchall()
+    assert struct == per_column
+    if order != 1:
+        assert "struct_pack" in _extra_sql(names, never)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -344,3 +345,43 @@ def test_too_many_odd_rows_hand_the_file_to_the_python_reader(tmp_path):
     dump = read_parquet_dump(_write(tmp_path, rows))
     assert dump.models.num_rows == 300 and len(dump.issues.bad_fields) == 300
     assert np.all(np.asarray(dump.models.column("id").to_pylist()) == np.array([f"o/m{i}" for i in range(300)]))
+
+
+def test_disagreement_report_is_the_count_on_the_final_edges(tmp_path):
+    """The import counts disagreements on a second thread, on the edges as read (children told apart by
+    their model row); the report is the count on the snapshot's own edges: with an odd row put back,
+    a duplicated id dropped, an edge list without rows, and cards adding lineage from their text."""
+    from hftree.ingest.provenance import disagreements
+
+    def row(i: int, rel: str, tag_rel: str) -> dict:
+        return {"_id": str(i), "id": f"c/m{i}", "tags": [f"base_model:{tag_rel}:b/base"],
+                "lastModified": pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(days=i),
+                "cardData": json.dumps({"base_model": "b/base"}),
+                "baseModels": {"relation": rel, "models": [{"_id": "0", "id": "b/base"}]}}
+
+    rows = [row(i, ["quantized", "adapter", "finetune"][i % 3], ["finetune", "adapter"][i % 2]) for i in range(12)]
+    rows[4]["cardData"] = "not json at all: {"  # odd: read by the Python reader, put back
+    again = row(5, "adapter", "adapter")  # c/m5 again, newer: the first one is dropped
+    again["lastModified"] = pd.Timestamp("2025-01-01", tz="UTC")
+    for dup, extra in ((0, []), (0, ["edges"]), (0, ["cards"]), (1, []), (1, ["edges"]), (1, ["cards"])):
+        inputs: list[Path] = [_write(tmp_path, rows + [again] * dup, name=f"m{dup}.parquet")]
+        if "edges" in extra:
+            inputs.append(tmp_path / "e.csv")
+            pd.DataFrame({"parent": ["b/base", "x/y"], "child": ["c/m1", "c/m2"],
+                          "relation": ["merge", "finetune"]}).to_csv(inputs[-1], index=False)
+        if "cards" in extra:
+            inputs.append(tmp_path / "cards.jsonl")
+            inputs[-1].write_text("\n".join(json.dumps({"id": f"c/m{i}", "card": f"This model is a fine-tuned "
+                                                         f"version of [p/q{i}](https://huggingface.co/p/q{i})"})
+                                            for i in (1, 99)) + "\n")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            snap = import_sources(inputs)
+        dq = snap.data_quality
+        assert dq["duplicate_ids_dropped"] == dup
+        assert snap.manifest["counts"]["cards"] == (2 if "cards" in extra else 0)
+        edges = pa.Table.from_pandas(snap.edges, preserve_index=False)
+        want = disagreements(edges)
+        assert want["relation_disagreements"] > 0
+        got = {k: dq[k] for k in want}
+        assert got == want, extra
