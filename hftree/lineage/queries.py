@@ -157,7 +157,9 @@ def _induced(G: LineageGraph, nodes: np.ndarray, edge_mask: np.ndarray | None = 
     ext_flag = np.zeros(len(order), dtype=bool)
     ext_flag[len(real) :] = True
     report = {"subgraph_of": repr(G)}
-    return LineageGraph(
+    sub = LineageGraph(
         ids, ext_flag, new[G.parent[keep]], new[G.child[keep]], G.relation[keep],
         models, G.snapshot_time, report,
     )
+    sub.source = G.source[keep]  # the tree page tells inferred edges from declared ones
+    return sub

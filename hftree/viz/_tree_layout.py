@@ -17,6 +17,7 @@ from scipy.sparse import csr_matrix
 
 from hftree.lineage.graph import LineageGraph, Rel
 from hftree.lineage.queries import subtree
+from hftree.schema import EDGE_SOURCES
 
 __all__ = ["Family", "family_tree", "fold", "layout"]
 
@@ -43,6 +44,8 @@ class Family:
         Local index of the tree parent and relation code of the tree edge (-1 for the root).
     e_par, e_chi, e_rel : numpy.ndarray
         Every edge of the family, as local indices and relation codes.
+    e_inf : numpy.ndarray
+        Whether each of those edges is inferred (:mod:`hftree.lineage.infer`), not declared.
     dl : numpy.ndarray
         Downloads (0 when missing: see :attr:`dl_na`).
     desc, tree_desc : numpy.ndarray
@@ -62,6 +65,7 @@ class Family:
     e_par: np.ndarray
     e_chi: np.ndarray
     e_rel: np.ndarray
+    e_inf: np.ndarray
     dl: np.ndarray
     desc: np.ndarray
     tree_desc: np.ndarray
@@ -87,6 +91,7 @@ def family_tree(G: LineageGraph, root: str, relation: Rel = None) -> Family:
     local = np.empty(n, dtype=np.int64)
     local[nodes] = np.arange(n)
     e_par, e_chi, e_rel = local[sub.parent], local[sub.child], sub.relation.astype(np.int64)
+    e_inf = sub.source == EDGE_SOURCES.index("inferred")
 
     if "downloads" in sub.models:
         d = sub.models["downloads"].to_numpy(dtype="float64", na_value=np.nan)
@@ -117,7 +122,8 @@ def family_tree(G: LineageGraph, root: str, relation: Rel = None) -> Family:
         np.add.at(tree_desc, tpar[sel], 1 + tree_desc[sel])
         np.add.at(sub_dl, tpar[sel], sub_dl[sel])
     desc = tree_desc.copy() if len(tree_e) == len(e_par) else _closure_sizes(e_par, e_chi, n, max_gen)
-    return Family(sub, nodes, gen, tpar, rel, e_par, e_chi, e_rel, dl, desc, tree_desc, sub_dl, max_gen, dl_na)
+    return Family(sub, nodes, gen, tpar, rel, e_par, e_chi, e_rel, e_inf, dl, desc, tree_desc, sub_dl, max_gen,
+                  dl_na)
 
 
 def _closure_sizes(e_par: np.ndarray, e_chi: np.ndarray, n: int, max_gen: int) -> np.ndarray:

@@ -384,12 +384,13 @@ def _page_data(
     k = kept.tolist()
     new = {v: i for i, v in enumerate(k)}
     kept_set = set(k)
-    ef, et, er = [], [], []
-    for p, c, r in zip(fam.e_par.tolist(), fam.e_chi.tolist(), fam.e_rel.tolist(), strict=True):
+    ef, et, er, ei = [], [], [], []
+    for p, c, r, g in zip(fam.e_par.tolist(), fam.e_chi.tolist(), fam.e_rel.tolist(), fam.e_inf.tolist(), strict=True):
         if p in kept_set and c in kept_set:
             ef.append(new[p])
             et.append(new[c])
             er.append(r)
+            ei.append(int(g))
     summ: dict[str, list] = {
         "parent": [],
         "rel": [],
@@ -471,6 +472,7 @@ def _page_data(
         "ef": ef,
         "et": et,
         "er": er,
+        "ei": ei,  # 1: an inferred edge, drawn faint
         "sum": summ,
         "fold_ids": fold_ids,
         "fold_grp": fold_grp,

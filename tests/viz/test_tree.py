@@ -382,3 +382,16 @@ def test_cli_tree_on_a_non_root_names_its_family(tmp_path, cli):
     assert d["ids"][0] == "org/base" and len(d["ids"]) == 4 and d["ids"][d["focus"]] == "me/q"
     with pytest.raises(ParameterError, match="focus"):
         tree_html(toy_graph(), "org/base-ft", focus="org/base")
+
+
+def test_inferred_edges_are_marked_on_the_page():
+    models = pd.DataFrame({"id": ["org/base", "me/ft", "me/ft-GGUF"]})
+    edges = pd.DataFrame({"parent": ["org/base", "me/ft"], "child": ["me/ft", "me/ft-GGUF"],
+                          "relation": ["finetune", "quantized"], "source": ["tag", "inferred"],
+                          "confidence": [np.nan, 0.9]})
+    G = LineageGraph.from_tables(models, edges, min_confidence=0.5)
+    d = _page_data(tree_html(G, "org/base").html)
+    marks = {(d["ids"][f], d["ids"][t]): i for f, t, i in zip(d["ef"], d["et"], d["ei"], strict=True)}
+    assert marks == {("org/base", "me/ft"): 0, ("me/ft", "me/ft-GGUF"): 1}
+    declared = LineageGraph.from_tables(models, edges)  # inferred edges left out: nothing marked
+    assert not any(_page_data(tree_html(declared, "org/base").html)["ei"])

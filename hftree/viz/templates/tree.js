@@ -72,7 +72,7 @@ const edgeRel = D.er.slice();
 const inEdges = new Map();  // kept child -> [[parent vid, edge id]] (every in-family edge)
 const earr = new Array(D.ef.length);
 for (let j = 0; j < D.ef.length; j++) {
-  earr[j] = {id: j, from: D.ef[j], to: D.et[j], color: {color: D.edge_colors[D.er[j]], opacity: 0.55}, dashes: D.edge_dashes[D.er[j]]};
+  earr[j] = {id: j, from: D.ef[j], to: D.et[j], color: {color: D.edge_colors[D.er[j]], opacity: D.ei[j] ? 0.2 : 0.55}, dashes: D.edge_dashes[D.er[j]]};
   if (j < E0) { const l = inEdges.get(D.et[j]); if (l) l.push([D.ef[j], j]); else inEdges.set(D.et[j], [[D.ef[j], j]]); }
 }
 let nextEdge = D.ef.length;
@@ -180,6 +180,13 @@ function legend(k) {
     if (D.edge_dashes[k]) ln.setAttribute("stroke-dasharray", D.edge_dashes[k].join(" "));
     svg.append(ln); s.append(svg, r + " edge"); box.append(s);
   });
+  if (D.ei.some(Boolean)) {  // inferred lineage was asked for: say which edges are guesses
+    const s = el("span", "lg"), svg = document.createElementNS(NSVG, "svg"), ln = document.createElementNS(NSVG, "line");
+    svg.setAttribute("width", "28"); svg.setAttribute("height", "8");
+    ln.setAttribute("x1", "1"); ln.setAttribute("x2", "27"); ln.setAttribute("y1", "4"); ln.setAttribute("y2", "4");
+    ln.setAttribute("stroke", "#6b7280"); ln.setAttribute("stroke-width", "2"); ln.setAttribute("stroke-opacity", "0.3");
+    svg.append(ln); s.append(svg, "faint: inferred, not declared"); box.append(s);
+  }
 })();
 function recolor(k) {
   kind = k;
