@@ -89,6 +89,21 @@ def http(status: int, body: bytes = b"", **headers: str) -> bytes:
     return head.encode() + b"\r\n" + body
 
 
+def drip(server: Hostile, data: bytes, pause: float, *, head: bytes = b"") -> Callable[[socket.socket], None]:
+    """An answer that sends ``head`` at once, then ``data`` one byte every ``pause`` seconds (until closing)."""
+
+    def send(conn: socket.socket) -> None:
+        if head:
+            conn.sendall(head)
+        for b in data:
+            if server.closing.is_set():
+                return
+            conn.sendall(bytes([b]))
+            time.sleep(pause)
+
+    return send
+
+
 def page(records: list[dict], next_url: str | None = None) -> bytes:
     """A listing page, with a ``Link`` to ``next_url``."""
     extra = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
@@ -137,4 +152,4 @@ def hx() -> Any:
     """The answer builders, for tests (conftest modules are not importable)."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(http=http, page=page, models=models, elapsed=elapsed)
+    return SimpleNamespace(http=http, page=page, models=models, elapsed=elapsed, drip=drip)

@@ -53,15 +53,8 @@ def test_token_never_goes_to_the_origin_of_a_saved_cursor(hx, hostile, quick, tm
 def test_a_server_dripping_one_byte_a_second_hits_the_deadline(hx, hostile, tmp_path):
     body = json.dumps(hx.models("a/m1")).encode()
 
-    def drip(conn: socket.socket) -> None:
-        conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode())
-        for b in body:
-            if hub.closing.is_set():
-                return
-            conn.sendall(bytes([b]))
-            time.sleep(0.5)
-
-    hub = hostile(lambda s, m, t, h: drip)
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    hub = hostile(lambda s, m, t, h: hx.drip(s, body, 0.5, head=head))
     policy = RetryPolicy(max_retries=1, backoff=0.0, timeout=1.0, deadline=1.5, random_state=0)
     t0 = time.monotonic()
     with pytest.raises(HubError, match=r"did not answer .* after 2 attempts"):
@@ -70,14 +63,7 @@ def test_a_server_dripping_one_byte_a_second_hits_the_deadline(hx, hostile, tmp_
 
 
 def test_a_server_dripping_its_status_line_hits_the_deadline(hx, hostile, tmp_path):
-    def drip(conn: socket.socket) -> None:
-        for b in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
-            if hub.closing.is_set():
-                return
-            conn.sendall(bytes([b]))
-            time.sleep(0.3)
-
-    hub = hostile(lambda s, m, t, h: drip)
+    hub = hostile(lambda s, m, t, h: hx.drip(s, b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000, 0.3))
     policy = RetryPolicy(max_retries=0, timeout=1.0, deadline=1.5, random_state=0)
     t0 = time.monotonic()
     with pytest.raises(HubError, match="deadline"):
@@ -86,16 +72,9 @@ def test_a_server_dripping_its_status_line_hits_the_deadline(hx, hostile, tmp_pa
 
 
 def test_a_status_line_drip_on_a_reused_connection_hits_the_deadline(hx, hostile, tmp_path):
-    def drip(conn: socket.socket) -> None:
-        for b in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 40:
-            if hub.closing.is_set():
-                return
-            conn.sendall(bytes([b]))
-            time.sleep(0.3)
-
     def answer(s, m, target, h):
-        if "cursor=2" in target:
-            return drip  # the second page, on the keep-alive connection the first one opened
+        if "cursor=2" in target:  # the second page, on the keep-alive connection the first one opened
+            return hx.drip(s, b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 40, 0.3)
         return hx.page(hx.models("a/m1"), f"{s.endpoint}/api/models?cursor=2")
 
     hub = hostile(answer)
