@@ -24,9 +24,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from hftree._checks import whole_number
+from hftree._pvalues import binom_two_sided, wilcoxon_two_sided
 from hftree._random import DEFAULT_RANDOM_STATE, RandomState
 from hftree._results import Result
 from hftree.lineage.graph import LineageGraph
@@ -97,12 +97,12 @@ def _paired_row(quantity: str, relation: str, x: np.ndarray, y: np.ndarray, par:
     lo, hi = np.percentile(rep, [2.5, 97.5]) if len(rep) else (np.nan, np.nan)
     if binary:
         b, c = int(((x == 1) & (y == 0)).sum()), int(((x == 0) & (y == 1)).sum())
-        p = float(stats.binomtest(b, b + c).pvalue) if b + c else 1.0
+        p = binom_two_sided(b, b + c) if b + c else 1.0
         test = "McNemar (exact)"
         med_x = med_y = np.nan
     else:
         nz = d != 0
-        p = float(stats.wilcoxon(d[nz]).pvalue) if nz.sum() >= 1 else 1.0
+        p = wilcoxon_two_sided(d[nz]) if nz.sum() >= 1 else 1.0
         test = "Wilcoxon signed-rank"
         med_x, med_y = float(np.median(x)), float(np.median(y))
     return {**row, "parent": float(x.mean()), "child": float(y.mean()), "change": float(d.mean()),

@@ -7,8 +7,8 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from hftree._pvalues import t_two_sided
 from hftree._results import Result
 from hftree.ecosystem._data import check_table, nonnegative
 
@@ -76,7 +76,7 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     if abs(r) == 1.0:
         return r, 0.0
     t = r * np.sqrt((n - 2) / (1.0 - r * r))
-    return r, float(2 * stats.t.sf(abs(t), n - 2))
+    return r, t_two_sided(t, n - 2)
 
 
 def _average_ranks(v: np.ndarray, order: np.ndarray) -> np.ndarray:

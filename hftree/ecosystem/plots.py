@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hftree._plotting import axes_or_new
+from hftree._plotting import axes_or_new, log_axes
 from hftree._random import DEFAULT_RANDOM_STATE, RandomState, check_random_state
 from hftree.ecosystem._data import check_table, nonnegative
 from hftree.ecosystem.correlation import _correlation
@@ -103,8 +103,7 @@ def plot_likes_downloads(
         ok = np.sort(check_random_state(random_state).choice(ok, size=max_points, replace=False))
     ax = axes_or_new(ax, figsize=_FIGSIZE)
     ax.scatter(1 + dl[ok], 1 + lk[ok], s=4, alpha=0.3, linewidths=0)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_axes(ax)
     ax.minorticks_off()  # decades are enough to read counts, and minor labels cost most of the drawing
     ax.set_xlabel("1 + downloads")
     ax.set_ylabel("1 + likes")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hftree._plotting import axes_or_new
+from hftree._plotting import axes_or_new, log_axes
 from hftree.evolution._tpl import tpl_ccdf
 
 if TYPE_CHECKING:
@@ -52,8 +52,7 @@ def plot_ccdf(fit: LawFit, ax: Any = None) -> Any:
         y = share * (grid / fit.xmin) ** (1.0 - fit.alpha)
         ax.plot(grid, y, "-", label=f"power law, α = {fit.alpha:.2f}")
     ax.axvline(fit.xmin, color="0.6", lw=0.8, ls=":")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_axes(ax)
     ax.set_ylim(max(ccdf.min() / 10, 1e-12), 1.5)
     ax.set_xlabel(fit.name.replace("_", " "))
     ax.set_ylabel("P(X ≥ x)")
@@ -80,8 +79,7 @@ def plot_kernel(kfit: KernelFit, ax: Any = None) -> Any:
         k1 = used["k_plus_1"].to_numpy()
         ax.plot(k1, np.exp(kfit.intercept) * k1**kfit.gamma, "-",
                 label=f"(k+1)^γ, γ = {kfit.gamma:.2f} [{kfit.gamma_low:.2f}, {kfit.gamma_high:.2f}]")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_axes(ax)
     ax.set_xlabel("children already had + 1")
     ax.set_ylabel("relative attachment rate A(k)")
     ax.set_title(f"attachment kernel ({kfit.relation_label})")

@@ -110,22 +110,11 @@ def _read_within(fd: int, seconds: float) -> bytes | None:
     return None
 
 
-def _warm() -> None:
-    """Load once, before forking, what both processes would otherwise each load: SciPy's
-    statistics (ecosystem, inference, traits, powerlaw) and matplotlib's mathtext parser (log-axis
-    tick labels)."""
-    import scipy.stats  # noqa: F401
-    from matplotlib.mathtext import MathTextParser
-
-    MathTextParser("agg").parse("$10^{3}$", dpi=100)
-
-
 def _forked(
     ctx: Context, builders: Sequence[Builder], core: Sequence[str], mine: list[int], shared: list[int]
 ) -> dict[int, Outcome]:
     """Outcomes by index: ``mine`` then queued ones built here, queued ones the child built
     (none if it did not deliver them)."""
-    _warm()
     sys.stdout.flush()
     sys.stderr.flush()  # else the child could write this process' buffered output again
     gc.freeze()  # the child's collections then leave the shared pages alone (no copy on write)

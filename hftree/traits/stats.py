@@ -22,8 +22,8 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from hftree._pvalues import normal_two_sided
 from hftree._random import RandomState, check_random_state
 from hftree._results import Result
 from hftree.traits._util import unique_rows_inverse
@@ -189,7 +189,7 @@ def compare_replicates(
         lo = hi = se = np.nan
     if se > 0:
         z = diff / se
-        p = float(2 * stats.norm.sf(abs(z)))
+        p = normal_two_sided(z)
     elif se == 0:
         z = np.inf if diff != 0 else 0.0
         p = 0.0 if diff != 0 else 1.0

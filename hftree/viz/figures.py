@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hftree._plotting import axes_or_new
+from hftree._plotting import axes_or_new, log_axes
 from hftree.errors import ParameterError, UsageError
 from hftree.lineage.graph import LineageGraph, Rel
 from hftree.schema import RELATIONS
@@ -151,8 +151,7 @@ def plot_family_sizes(
             label=f"{name} ({int(c['families'].sum()):,} families)",
         )
         drawn += 1
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_axes(ax)
     ax.set_xlabel("descendants s")
     ax.set_ylabel("share of families with ≥ s descendants")
     ax.set_title("Family-size distribution (CCDF)")

@@ -109,3 +109,22 @@ def test_hub_laws_on_the_toy_graph_and_errors():
         hub_laws(G, quantities=["nope"])
     with pytest.raises(ParameterError):
         fit_law(np.array([1, 2, 3]), n_boot=-1)
+
+
+@pytest.mark.parametrize("nested", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_loglikelihood_ratio_is_powerlaws_to_the_last_bit(nested, seed):
+    from powerlaw.statistics import loglikelihood_ratio as reference
+
+    from hftree.evolution.laws import loglikelihood_ratio
+
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(-3, 1, 200), rng.normal(-3.1, 1.2, 200)
+    a[3], b[7] = -np.inf, -np.inf  # a zero likelihood: both put the same floor in its place
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        R, p = reference(a.copy(), b.copy(), nested=nested)
+        Rn, _ = reference(a.copy(), b.copy(), nested=nested, normalized_ratio=True)
+    assert loglikelihood_ratio(a, b, nested=nested) == (float(R), float(Rn), float(p))
+    assert np.isneginf(a[3])  # the caller's arrays are left alone
+    assert loglikelihood_ratio(a[:0], b[:0], nested=nested) == (0.0, 0.0, 1.0)
