@@ -55,6 +55,8 @@ class Family:
     max_gen : int
     dl_na : numpy.ndarray
         Whether the model has no download count (drawn as 0, shown as NA).
+    t_inf : numpy.ndarray
+        Whether the model's tree edge is inferred (False for the root).
     """
 
     graph: LineageGraph
@@ -72,6 +74,7 @@ class Family:
     sub_dl: np.ndarray
     max_gen: int
     dl_na: np.ndarray
+    t_inf: np.ndarray
 
 
 def family_tree(G: LineageGraph, root: str, relation: Rel = None) -> Family:
@@ -112,6 +115,8 @@ def family_tree(G: LineageGraph, root: str, relation: Rel = None) -> Family:
     rel = np.full(n, -1, dtype=np.int64)
     tpar[e_chi[tree_e]] = e_par[tree_e]
     rel[e_chi[tree_e]] = e_rel[tree_e]
+    t_inf = np.zeros(n, dtype=bool)
+    t_inf[e_chi[tree_e]] = e_inf[tree_e]
 
     # subtree sums on the tree, deepest generation first
     tree_desc = np.zeros(n, dtype=np.int64)
@@ -123,7 +128,7 @@ def family_tree(G: LineageGraph, root: str, relation: Rel = None) -> Family:
         np.add.at(sub_dl, tpar[sel], sub_dl[sel])
     desc = tree_desc.copy() if len(tree_e) == len(e_par) else _closure_sizes(e_par, e_chi, n, max_gen)
     return Family(sub, nodes, gen, tpar, rel, e_par, e_chi, e_rel, e_inf, dl, desc, tree_desc, sub_dl, max_gen,
-                  dl_na)
+                  dl_na, t_inf)
 
 
 def _closure_sizes(e_par: np.ndarray, e_chi: np.ndarray, n: int, max_gen: int) -> np.ndarray:

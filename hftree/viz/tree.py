@@ -422,6 +422,8 @@ def _page_data(
         ef.append(new[p])
         et.append(n_kept + s)
         er.append(r)
+        tops = members[fam.tpar[members] == p]  # the summary edge stands for p's edges to these
+        ei.append(int(len(tops) > 0 and bool(fam.t_inf[tops].all())))
     kept_ids = ids[kept].tolist()
     # folded models travel with the page: a summary node expands in place, search and outline reach them
     fold_local = np.array([i for m in groups.values() for i in m.tolist()], dtype=np.int64)
@@ -433,6 +435,7 @@ def _page_data(
         "gen": fam.gen[fold_local].tolist(),
         "dl": fam.dl[fold_local].astype(np.int64).tolist(),
         "dl_na": fam.dl_na[fold_local].astype(int).tolist(),
+        "inf": fam.t_inf[fold_local].astype(int).tolist(),  # 1: drawn faint once expanded
         "likes": likes[fold_local].tolist(),
         "days": days[fold_local].tolist(),
         "desc": fam.desc[fold_local].tolist(),

@@ -598,3 +598,22 @@ def test_focus_highlights_the_path_of_a_merge(page, tmp_path):
     assert "roots outside this family" in side and "other/base2" in side  # the merge's other root
     assert "org/merge" in [b["id"] for b in _drawn_labels(page)]
     page.assert_clean()
+
+
+def test_expanded_inferred_edges_are_drawn_faint(page, tmp_path):
+    kids = [f"me/q{i}" for i in range(6)] + [f"me/f{i}" for i in range(6)]
+    models = pd.DataFrame({"id": ["org/base", *kids], "downloads": [100, *range(12, 0, -1)]})
+    edges = pd.DataFrame({"parent": "org/base", "child": kids, "relation": ["quantized"] * 6 + ["finetune"] * 6,
+                          "source": ["inferred"] * 6 + ["tag"] * 6, "confidence": [0.9] * 6 + [np.nan] * 6})
+    G = LineageGraph.from_tables(models, edges, min_confidence=0.5)
+    page.open(tree_html(G, "org/base", max_nodes=3).save(tmp_path / "inferred.html"))
+    opacity = "v => hftree.edges.get({filter: e => e.to === v})[0].color.opacity"
+    seen = set()
+    for s in page.js("hftree.nodes.getIds().filter(v => hftree.nodes.get(v).shape === 'square')"):
+        for v in page.js(f"hftree.expand({s})"):  # the models drawn by expanding, each with its edge
+            inferred = page.js(f"hftree.data.fold_ids[{v} - hftree.data.ids.length - hftree.data.sum.parent.length]")
+            assert page.js(f"({opacity})({v})") == (0.2 if inferred.startswith("me/q") else 0.55), inferred
+            seen.add(inferred[:4])
+    assert seen == {"me/q", "me/f"}
+    assert "inferred" in page.page.inner_text("body").lower()  # the legend says faint edges are guesses
+    page.assert_clean()

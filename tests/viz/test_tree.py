@@ -395,3 +395,19 @@ def test_inferred_edges_are_marked_on_the_page():
     assert marks == {("org/base", "me/ft"): 0, ("me/ft", "me/ft-GGUF"): 1}
     declared = LineageGraph.from_tables(models, edges)  # inferred edges left out: nothing marked
     assert not any(_page_data(tree_html(declared, "org/base").html)["ei"])
+
+
+def test_inferred_edges_stay_faint_when_folded_and_expanded():
+    # org/base has 6 inferred quantisations and 6 declared fine-tunes: a budget of 3 folds both groups
+    kids = [f"me/q{i}" for i in range(6)] + [f"me/f{i}" for i in range(6)]
+    models = pd.DataFrame({"id": ["org/base", *kids], "downloads": [100, *range(12, 0, -1)]})
+    edges = pd.DataFrame({"parent": "org/base", "child": kids, "relation": ["quantized"] * 6 + ["finetune"] * 6,
+                          "source": ["inferred"] * 6 + ["tag"] * 6, "confidence": [0.9] * 6 + [np.nan] * 6})
+    G = LineageGraph.from_tables(models, edges, min_confidence=0.5)
+    d = _page_data(tree_html(G, "org/base", max_nodes=3).html)
+    assert len(d["ef"]) == len(d["ei"])  # every drawn edge, summary edges too, says whether it is inferred
+    n_kept = len(d["ids"])
+    summary = {d["relations"][r]: i for r, i, t in zip(d["er"], d["ei"], d["et"], strict=True) if t >= n_kept}
+    assert summary == {"quantized": 1, "finetune": 0}
+    folded = dict(zip(d["fold_ids"], d["fold"]["inf"], strict=True))  # what an expanded edge is drawn as
+    assert folded and all(folded[m] == m.startswith("me/q") for m in folded)

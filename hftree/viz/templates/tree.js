@@ -180,7 +180,7 @@ function legend(k) {
     if (D.edge_dashes[k]) ln.setAttribute("stroke-dasharray", D.edge_dashes[k].join(" "));
     svg.append(ln); s.append(svg, r + " edge"); box.append(s);
   });
-  if (D.ei.some(Boolean)) {  // inferred lineage was asked for: say which edges are guesses
+  if (D.ei.some(Boolean) || F.inf.some(Boolean)) {  // inferred lineage was asked for: say which edges are guesses
     const s = el("span", "lg"), svg = document.createElementNS(NSVG, "svg"), ln = document.createElementNS(NSVG, "line");
     svg.setAttribute("width", "28"); svg.setAttribute("height", "8");
     ln.setAttribute("x1", "1"); ln.setAttribute("x2", "27"); ln.setAttribute("y1", "4"); ln.setAttribute("y2", "4");
@@ -234,17 +234,17 @@ function expand(s) {
   present.splice(present.indexOf(s), 1);
   const nn = [], ne = [], ROWS = 30, ROW = 24;
   let colX = at.x, colW = 0, row = 0;
-  const addEdge = (from, to, r) => {
+  const addEdge = (from, to, r, inf) => {  // inf: an inferred edge, faint as on the first drawing
     const id = nextEdge++;
     edgeRel[id] = r;
-    ne.push({id, from, to, color: {color: D.edge_colors[r], opacity: 0.55}, dashes: D.edge_dashes[r]});
+    ne.push({id, from, to, color: {color: D.edge_colors[r], opacity: inf ? 0.2 : 0.55}, dashes: D.edge_dashes[r]});
     return id;
   };
   for (const t of tops) {
     holder[t - FB] = -1;
     const y = at.y + row * ROW;
     nn.push(visNode(t, colX, y)); present.push(t);
-    inEdges.set(t, [[S.parent, addEdge(S.parent, t, mrel(t))]]);
+    inEdges.set(t, [[S.parent, addEdge(S.parent, t, mrel(t), F.inf[t - FB])]]);
     let x = colX + ctxMeasure.measureText(mid(t)).width + 30;
     const byRel = new Map();
     for (const c of kids.get(t) || []) { const l = byRel.get(mrel(c)); if (l) l.push(c); else byRel.set(mrel(c), [c]); }
@@ -255,7 +255,7 @@ function expand(s) {
         const c = FB + members[0];
         holder[members[0]] = -1;
         nn.push(visNode(c, x, y)); present.push(c);
-        inEdges.set(c, [[t, addEdge(t, c, r)]]);
+        inEdges.set(c, [[t, addEdge(t, c, r, F.inf[c - FB])]]);
         x += ctxMeasure.measureText(mid(c)).width + 30;
         continue;
       }
@@ -265,7 +265,7 @@ function expand(s) {
       members.forEach(j => { holder[j] = v; byR[F.rel[j]]++; dl += F.dl[j]; dlk += 1 - F.dl_na[j]; });
       const label = "+" + fmt(members.length) + " " + REL[r];
       SUM.set(v, {parent: t, rel: r, members, label, dl, dlk, byRel: byR, top: D.fold_ids[members[0]], edge: -1});
-      SUM.get(v).edge = addEdge(t, v, r);
+      SUM.get(v).edge = addEdge(t, v, r, cs.every(c => F.inf[c - FB]));
       nn.push(visNode(v, x, y)); present.push(v);
       x += ctxMeasure.measureText(label).width + 30;
     }
