@@ -14,7 +14,7 @@ import pandas as pd
 from hftree._results import format_value
 from hftree.viz._templates import fill, template
 
-__all__ = ["e", "hub_url", "kv_table", "page", "sortable_table"]
+__all__ = ["e", "header", "hub_url", "kv_table", "page", "sortable_table"]
 
 
 def e(value: Any) -> str:
@@ -25,6 +25,42 @@ def e(value: Any) -> str:
 def hub_url(model_id: str) -> str:
     """The Hub page of a model, percent-encoded (the id cannot leave the path)."""
     return "https://huggingface.co/" + quote(str(model_id), safe="/")
+
+
+#: column names whose plain reading is not their words with spaces (the rest: ``_`` → space)
+_HEADERS = {
+    "n": "count", "n_a": "count (a)", "n_b": "count (b)", "n_edges": "edges", "n_tail": "models in the tail",
+    "n_finetune": "fine-tunes", "n_adapter": "adapters", "n_quantized": "quantizations", "n_merge": "merges",
+    "n_unknown": "relation unknown", "new_90d": "new in the last 90 days", "lam": "λ (fitness)", "mu": "μ",
+    "sigma": "σ", "r2": "R²", "c_inf": "ultimate descendants", "ci_low": "95 % CI low",
+    "ci_high": "95 % CI high", "p_value": "p-value", "z": "z-score", "xmin": "tail starts at",
+    "alpha": "power-law exponent", "alpha_se": "exponent's standard error", "ks": "KS distance",
+    "p_gof": "p-value (goodness of fit)", "hhi": "HHI", "gini": "Gini", "sackin": "Sackin index",
+    "sackin_norm": "Sackin (normalised)", "colless": "Colless index", "colless_norm": "Colless (normalised)",
+    "wiener": "Wiener index", "wiener_norm": "Wiener (normalised)", "q1_days": "days, lower quartile",
+    "q3_days": "days, upper quartile", "net_out": "changes away", "net_in": "changes towards",
+    "root_external": "root outside the snapshot", "in_selection": "in the selection",
+    "mean_a": "mean (a)", "mean_b": "mean (b)", "parent_child": "parent–child", "aunt_uncle": "aunt/uncle",
+    "root_created_at": "root created", "license_differs_share": "share with another licence",
+    "top_descendant_share": "top descendant's share", "child_lower_share": "share lower in the child",
+    "child_higher_share": "share higher in the child",
+}
+
+
+def header(column: Any) -> str:
+    """A column name as a reader reads it (the name itself stays in the header's tooltip).
+
+    >>> header("n_finetune"), header("leaf_share"), header("R_lognormal"), header("z_fitted_depth")
+    ('fine-tunes', 'leaf share', 'R vs lognormal', 'z (fitted) depth')
+    """
+    name = str(column)
+    if name in _HEADERS:
+        return _HEADERS[name]
+    for prefix, plain in (("R_", "R vs "), ("p_", "p vs "), ("z_uniform_", "z (uniform) "),
+                          ("z_fitted_", "z (fitted) ")):
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return plain + name[len(prefix):].replace("_", " ")
+    return name.replace("_", " ")
 
 
 def _sort_key(value: Any) -> str:
@@ -69,7 +105,7 @@ def sortable_table(
         for c in frame.columns
     ]
     head = "".join(
-        f'<th data-num="{int(n)}" tabindex="0" title="{e(descriptions.get(str(c), "sort"))}">{e(c)}</th>'
+        f'<th data-num="{int(n)}" tabindex="0" title="{e(_tip(c, descriptions))}">{e(header(c))}</th>'
         for c, n in zip(frame.columns, numeric, strict=True)
     )
     rows = []
@@ -88,6 +124,14 @@ def sortable_table(
         f'<div class="tablewrap"><table class="sortable" id="{e(table_id)}">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def _tip(column: Any, descriptions: dict[str, str]) -> str:
+    """The header's tooltip: its description, and the column's name in the Python API when it differs."""
+    name, text = str(column), descriptions.get(str(column), "")
+    if header(name) != name:
+        text = f"{text} (column {name})" if text else f"column {name}"
+    return f"{text}; click to sort" if text else "click to sort"
 
 
 def kv_table(

@@ -120,6 +120,11 @@ def test_hub_families_report_is_for_readers(hub_report):
     eco = _section(html_, "ecosystem")
     assert re.search(r"Downloads of the models analysed</th><td class=\"num\">\d{1,3}(,\d{3})+<", eco)
     assert re.search(r"Models declaring a licence</th><td class=\"num\">\d+\.\d %<", eco)
+    # table headers in plain words; the API's column name stays in the tooltip
+    heads = re.findall(r'<th data-num="\d" tabindex="0" title="([^"]*)">([^<]*)</th>', html_)
+    assert len(heads) > 100 and not [h for _, h in heads if "_" in h]
+    assert any(h == "fine-tunes" and "(column n_finetune); click to sort" in t for t, h in heads)
+    assert any(h == "p-value" and t == "column p_value; click to sort" for t, h in heads)
     # the tree list is numbered once, by the list
     trees = _section(html_, "trees")
     items = re.findall(r"<li><a [^>]*>([^<]*)</a></li>", trees.split('<ol class="muted">', 1)[1])
