@@ -60,7 +60,7 @@ def render(s: dict, name: str) -> str:
     ext = s.get("external_nodes", s["external_parents"])
     out(f"ids without a record {ext:,}: {s['external_parents']:,} named as a parent, "
         f"{s.get('external_children', 0):,} named only as a child")
-    out(f"edges           {s['edges']:,} (declared {s['declared_edges']:,})"
+    out(f"edges           {s['edges']:,} (from {s['declared_edges']:,} parent declarations)"
         + ("   no lineage edges in this snapshot" if not s["edges"] else ""))
     for r, k in s["edges_by_relation"].items():
         out(f"  {r:<13} {k:>10,}")
@@ -100,7 +100,11 @@ def render(s: dict, name: str) -> str:
 _LABELS = {"placeholder_created_at": "placeholder createdAt",
            "ignored_values": "wrong-type values ignored",
            "external_nodes": "ids without a record",
-           "external_children": "... named as a child"}
+           "external_children": "... named as a child",
+           # a declaration per source and pair, before merging: not the models "declared" below
+           "declared_edges": "parent declarations",
+           "duplicate_edges": "declarations merged",
+           "inferred_edges": "inferred parent links"}
 
 
 def _lineage(s: dict, out: Any) -> None:
@@ -109,14 +113,14 @@ def _lineage(s: dict, out: Any) -> None:
     if not cov or not cov["models"]:
         return
     out("lineage coverage (models)")
-    out(f"  {'declared':<14} {cov['declared']:>10,}  {cov['declared_share']:>6.1%}")
+    out(f"  {'declared parent':<20} {cov['declared']:>10,}  {cov['declared_share']:>6.1%}")
     if cov["inferred"] is None:
-        out("  inferred       not computed: `hftree info SNAPSHOT --inferred infer` (or --inferred EDGES from "
+        out("  inferred parent only not computed: `hftree info SNAPSHOT --inferred infer` (or --inferred EDGES from "
             "`hftree infer -o`)")
     else:
-        out(f"  {'inferred':<14} {cov['inferred']:>10,}  {cov['inferred_share']:>6.1%}   only an inferred parent, "
+        out(f"  {'inferred parent only':<20} {cov['inferred']:>10,}  {cov['inferred_share']:>6.1%}   "
             f"confidence >= {cov['min_confidence']:g}")
-    out(f"  {'none':<14} {cov['none']:>10,}  {cov['none_share']:>6.1%}")
+    out(f"  {'no parent':<20} {cov['none']:>10,}  {cov['none_share']:>6.1%}")
 
 
 def _coverage(s: dict, out: Any) -> None:

@@ -58,7 +58,7 @@ def snapshot_summary(snapshot: Any, graph: LineageGraph | None = None) -> dict:
         "declared_edges": len(snapshot.edges),
         "edges": G.n_edges,
         "edges_by_relation": G.relation_counts(),
-        "models_with_parent": int((indeg > 0).sum()),
+        "models_with_parent": int(((indeg > 0) & ~G.external).sum()),  # ids with a record: as in lineage coverage
         "roots_with_descendants": len(mem.roots),
         "isolated_models": int(((indeg == 0) & (outdeg == 0) & ~G.external).sum()),
         "largest_families": _largest(G, mem.roots, sizes),

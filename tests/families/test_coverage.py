@@ -73,6 +73,8 @@ def test_summary_tells_parents_from_children_without_a_record(tmp_path):
     s = snapshot_summary(_edge_list(tmp_path))
     # no record: org/base (named as a parent) and c/ft2 (named only as a child)
     assert (s["external_nodes"], s["external_parents"], s["external_children"]) == (2, 1, 1)
+    # models with a parent: a/ft and b/q, not c/ft2 (no record); the same count as lineage coverage's
+    assert s["models_with_parent"] == s["lineage_coverage"]["declared"] == 2
     assert {"downloads", "likes", "license"} <= set(s["missing_fields"])
     cov = {r["field"]: r for r in s["field_coverage"]}
     assert cov["downloads"]["models"] == 0
