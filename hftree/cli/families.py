@@ -80,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
     G = lineage_graph(snap, args)
     screen = args.output is None and args.format in (None, "table")
     df = family_stats(G, relation=args.relation, min_size=args.min_size, sort=args.sort, top=args.top)
-    extra = inferred_edges(snap, args)
+    extra = inferred_edges(snap, args)  # the table lineage_graph read (or inferred) once: no second pass
     if extra is not None:
-        df = with_lineage_coverage(df, snap, extra, min_confidence=args.min_confidence)
+        df = with_lineage_coverage(df, G, relation=args.relation)
     note_missing(G.models, ("created_at", "downloads", "likes", "license"))
     early = df[df["days_to_first_child"] < 0]
     if len(early):

@@ -1,17 +1,20 @@
 """Lineage coverage of the family table: per family, the members whose lineage is declared, inferred, or none.
 
-The figures are those of :func:`hftree.lineage.infer.lineage_coverage` (its ``families`` frame),
-joined to a :func:`~hftree.families.stats.family_stats` table on the root; a family that frame has
-no row for gets NA (not computed), never 0.
+Computed on the graph the family table was computed on (the same families, the same ``relation``):
+a member counts as *declared* when an edge into it that the family follows is declared, as
+*inferred* when all such edges are inferred (source ``inferred``), and the root as *none*. A family
+the table has but the graph does not gets NA (not computed), never 0.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+import numpy as np
 import pandas as pd
 
-__all__ = ["LINEAGE_COLUMNS", "with_lineage_coverage"]
+from hftree.lineage.graph import LineageGraph
+from hftree.schema import EDGE_SOURCES, RelationFilter
+
+__all__ = ["LINEAGE_COLUMNS", "family_lineage_coverage", "with_lineage_coverage"]
 
 #: Columns :func:`with_lineage_coverage` adds to a family table, with their meaning.
 LINEAGE_COLUMNS: dict[str, str] = {
@@ -24,50 +27,94 @@ LINEAGE_COLUMNS: dict[str, str] = {
 }
 
 
-def with_lineage_coverage(table: pd.DataFrame, snapshot: Any, inferred: pd.DataFrame, *,
-                          min_confidence: float) -> pd.DataFrame:
+def family_lineage_coverage(G: LineageGraph, *, relation: RelationFilter = None) -> pd.DataFrame:
+    """Per family of ``G`` (followed by ``relation``'s edges): members with a declared parent, with
+    only an inferred one, and with none; models without a record are not counted.
+
+    Parameters
+    ----------
+    G : LineageGraph
+        A graph with declared and inferred edges (e.g. ``LineageGraph.from_tables(..., min_confidence=0.5)``).
+    relation : str or list of str, optional
+        Follow only these relations, as :func:`~hftree.families.stats.family_stats` does.
+
+    Returns
+    -------
+    DataFrame
+        ``root`` and the :data:`LINEAGE_COLUMNS`, one row per root with at least one descendant.
+
+    Examples
+    --------
+    >>> models = pd.DataFrame({"id": ["a", "b", "c", "d"]})
+    >>> edges = pd.DataFrame({"parent": ["a", "a", "c"], "child": ["b", "c", "d"],
+    ...                       "relation": ["finetune", "finetune", "quantized"],
+    ...                       "source": ["tag", "inferred", "tag"], "confidence": [None, 0.8, None]})
+    >>> G = LineageGraph.from_tables(models, edges, min_confidence=0.5)
+    >>> family_lineage_coverage(G)[["root", "lineage_declared", "lineage_inferred", "lineage_none"]].values.tolist()
+    [['a', 2, 1, 1]]
+    >>> family_lineage_coverage(G, relation="finetune")["lineage_declared"].tolist()  # c -> d not followed
+    [1]
+    """
+    mem = G.members(relation=relation)
+    _, inn, mask = G.view(relation)
+    inferred = G.source == EDGE_SOURCES.index("inferred")
+    # per node, edges into it that the families follow: any declared one makes the node "declared"
+    followed = np.flatnonzero(mask)
+    n_in = np.bincount(G.child[followed], minlength=G.n_nodes)
+    n_decl = np.bincount(G.child[followed[~inferred[followed]]], minlength=G.n_nodes)
+    state = np.where(n_decl > 0, 0, np.where(n_in > 0, 1, 2))
+    root = np.concatenate([mem.roots, mem.root])
+    node = np.concatenate([mem.roots, mem.node])
+    st = np.concatenate([np.full(len(mem.roots), 2), state[mem.node]])
+    own = ~G.external[node]
+    lut = np.full(G.n_nodes, -1, dtype=np.int64)
+    lut[mem.roots] = np.arange(len(mem.roots))
+    code = lut[root[own]]  # one code per family
+    counts = np.zeros((len(mem.roots), 3), dtype=np.int64)
+    np.add.at(counts, (code, st[own]), 1)
+    total = counts.sum(axis=1)
+    out = pd.DataFrame({"root": G.id_of(mem.roots)})
+    for i, k in enumerate(("declared", "inferred", "none")):
+        out[f"lineage_{k}"] = pd.array(counts[:, i], dtype="Int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i, k in enumerate(("declared", "inferred", "none")):
+            share = np.where(total > 0, counts[:, i] / np.maximum(total, 1), np.nan)
+            out[f"lineage_{k}_share"] = pd.array(share, dtype="Float64")
+    return out
+
+
+def with_lineage_coverage(table: pd.DataFrame, G: LineageGraph, *, relation: RelationFilter = None) -> pd.DataFrame:
     """``table`` with the :data:`LINEAGE_COLUMNS` of each family (joined on ``root``).
 
     Parameters
     ----------
     table : DataFrame
-        A family table (a ``root`` column), e.g. :func:`~hftree.families.stats.family_stats` of a
-        graph built with the same inferred edges.
-    snapshot : Snapshot
-        The models and their declared edges.
-    inferred : DataFrame
-        Inferred edges (``parent, child, confidence``), e.g. ``infer(snap).edge_table()``.
-    min_confidence : float
-        Inferred edges below this are not counted.
+        A family table (a ``root`` column), e.g. :func:`~hftree.families.stats.family_stats` of ``G``.
+    G : LineageGraph
+        The graph ``table`` was computed on (declared and inferred edges).
+    relation : str or list of str, optional
+        The relations ``table``'s families follow (its ``relation=``).
 
     Returns
     -------
     DataFrame
-        ``table`` (same rows, same order) and the six columns; NA where a family has no coverage row.
+        ``table`` (same rows, same order) and the six columns; NA where ``G`` has no such family.
 
     Examples
     --------
-    >>> from hftree.ingest import Snapshot
-    >>> snap = Snapshot(pd.DataFrame({"id": ["a", "b", "c", "d"]}),
-    ...                 pd.DataFrame({"parent": ["a"], "child": ["b"], "relation": ["finetune"], "source": ["tag"]}))
-    >>> inf = pd.DataFrame({"parent": ["a"], "child": ["c"], "confidence": [0.8]})
-    >>> t = with_lineage_coverage(pd.DataFrame({"root": ["a", "zz"]}), snap, inf, min_confidence=0.5)
+    >>> models = pd.DataFrame({"id": ["a", "b", "c", "d"]})
+    >>> edges = pd.DataFrame({"parent": ["a", "a"], "child": ["b", "c"], "relation": ["finetune", "unknown"],
+    ...                       "source": ["tag", "inferred"], "confidence": [None, 0.8]})
+    >>> G = LineageGraph.from_tables(models, edges, min_confidence=0.5)
+    >>> t = with_lineage_coverage(pd.DataFrame({"root": ["a", "zz"]}), G)
     >>> [t[c].tolist() for c in ("lineage_declared", "lineage_inferred", "lineage_none")]
     [[1, <NA>], [1, <NA>], [1, <NA>]]
     >>> str(t["lineage_inferred"].dtype), t["lineage_inferred_share"].tolist()
     ('Int64', [0.3333333333333333, <NA>])
     """
-    from hftree.lineage.infer import lineage_coverage
-
-    fam = lineage_coverage(snapshot, inferred, min_confidence=min_confidence).families
-    cov = pd.DataFrame({"root": fam["family"].astype(object).to_numpy()})
-    for k in ("declared", "inferred", "none"):
-        cov[f"lineage_{k}"] = pd.array(fam[k].to_numpy(), dtype="Int64")
-    for k in ("declared", "inferred", "none"):
-        cov[f"lineage_{k}_share"] = pd.array(fam[f"{k}_share"].to_numpy(float), dtype="Float64")
+    cov = family_lineage_coverage(G, relation=relation).set_index("root")
     out = table.drop(columns=[c for c in LINEAGE_COLUMNS if c in table.columns])
-    keys = out["root"].astype(object)
-    cov = cov.drop_duplicates("root").set_index("root")
+    keys = out["root"].astype(object).to_numpy()
     for c in LINEAGE_COLUMNS:
-        out[c] = cov[c].reindex(keys.to_numpy()).array  # absent root -> NA
+        out[c] = cov[c].reindex(keys).array  # absent root -> NA
     return out

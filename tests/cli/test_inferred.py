@@ -92,6 +92,19 @@ def test_families_counts_inferred_above_threshold_and_says_so(snap_dir, edges_cs
         assert df.loc[root, "lineage_inferred_share"] == pytest.approx((root in kept) / (3 + (root in kept)))
 
 
+@pytest.mark.parametrize("relation", [None, "finetune", "quantized"])
+def test_family_coverage_counts_the_families_of_the_table(snap_dir, edges_csv, cli, relation):
+    # the coverage columns describe the table's own families: with --relation, those of that relation
+    rel = ["--relation", relation] if relation else []
+    r = cli("families", snap_dir, "--inferred", edges_csv, "--min-confidence", "0.5", *rel, "--format", "csv")
+    assert r.code == 0, r.err
+    df = pd.read_csv(pd.io.common.StringIO(r.out))
+    assert len(df)
+    total = df["lineage_declared"] + df["lineage_inferred"] + df["lineage_none"]
+    assert (total == df["descendants"] + 1).all(), df[["root", "descendants", "lineage_declared", "lineage_none"]]
+    assert (df["lineage_none"] == 1).all()  # the root only
+
+
 def test_default_is_declared_only_and_unchanged(snap_dir, cli):
     r = cli("families", snap_dir, "--format", "csv")
     assert r.code == 0 and "lineage:" not in r.err
@@ -106,11 +119,14 @@ def test_family_lineage_columns_na_where_not_computed(snap_dir, tmp_path, cli):
     # a family whose root is only named by an inferred edge file: lineage_coverage has no row -> NA
     from hftree.families.lineage import with_lineage_coverage
     from hftree.ingest import load_snapshot
+    from hftree.lineage import LineageGraph
 
     snap = load_snapshot(snap_dir)
     table = pd.DataFrame({"root": ["org0/base0-7b", "nowhere/x"]})
-    inf = pd.DataFrame({"parent": ["org0/base0-7b"], "child": ["aq0/base0-7b-AWQ"], "confidence": [0.9]})
-    out = with_lineage_coverage(table, snap, inf, min_confidence=0.5)
+    inf = pd.DataFrame({"parent": ["org0/base0-7b"], "child": ["aq0/base0-7b-AWQ"], "confidence": [0.9],
+                        "source": "inferred", "relation": "unknown"})
+    G = LineageGraph.from_tables(snap.models, pd.concat([snap.edges, inf], ignore_index=True), min_confidence=0.5)
+    out = with_lineage_coverage(table, G)
     assert out["lineage_inferred"].tolist()[0] == 1
     assert out.iloc[1][["lineage_declared", "lineage_inferred", "lineage_none", "lineage_none_share"]].isna().all()
 
