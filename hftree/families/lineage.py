@@ -56,7 +56,7 @@ def family_lineage_coverage(G: LineageGraph, *, relation: RelationFilter = None)
     [1]
     """
     mem = G.members(relation=relation)
-    _, inn, mask = G.view(relation)
+    mask = G.view(relation)[2]  # the edges the families follow
     inferred = G.source == EDGE_SOURCES.index("inferred")
     # per node, edges into it that the families follow: any declared one makes the node "declared"
     followed = np.flatnonzero(mask)

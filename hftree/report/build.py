@@ -24,7 +24,7 @@ from hftree.families.stats import FAMILY_COLUMNS
 from hftree.lineage.graph import LineageGraph, Rel
 from hftree.report import analyses as report_analyses
 from hftree.report._context import Context, Section, given_inference, run_inference, skipped
-from hftree.report._html import e, hub_url, kv_table, page, sortable_table
+from hftree.report._html import e, header, hub_url, kv_table, page, sortable_table
 from hftree.report._lanes import run_builders
 from hftree.report.lineage import lineage_line, lineage_section
 from hftree.viz.figures import plot_family_sizes, plot_relation_mix
@@ -255,8 +255,8 @@ def _families_section(ctx: Context) -> Section:
         f"<p>{len(fam):,} families (roots with at least one descendant). The table lists the "
         f'{len(shown):,} largest; click a header to sort. Full table: <a href="{e(csv)}">families.csv</a>. '
         '<label>Filter roots: <input id="famfilter" size="30"></label></p>'
-        + (f'<p class="muted">Columns left out (no value in this snapshot): {e(", ".join(gone))}.</p>'
-           if gone else "")
+        + (f'<p class="muted">Columns left out (no value in this snapshot): '
+           f'{e(", ".join(header(c) for c in gone))}.</p>' if gone else "")
         + sortable_table(shown, table_id="families", links=ctx.tree_links, hub_column="root",
                          descriptions=FAMILY_COLUMNS, percent=("top_descendant_share", "license_differs_share"))
         + f'<div class="grid">{"".join(fig_html)}</div>'

@@ -57,7 +57,7 @@ def test_missing_fields_are_said_once_and_never_drawn_as_zero(edge_report):
     assert "<img" not in eco  # no 100 % "none" bars, no empty log axes
     assert "Share of models and of downloads by licence class: not drawn, this snapshot has no licences" in eco
     fam = _section(html_, "families")
-    assert "Columns left out (no value in this snapshot): family_downloads" in fam
+    assert "Columns left out (no value in this snapshot): family downloads" in fam
     table = fam.split('id="families"', 1)[1].split("</table>", 1)[0]
     assert "family_downloads" not in table and "license_differs_share" not in table
     status = {s.id: s.status for s in edge_report.sections}
