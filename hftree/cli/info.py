@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
 def render(s: dict, name: str) -> str:
     """The text ``hftree info`` prints for a :func:`~hftree.families.overview.snapshot_summary`."""
     from hftree.cli._common import term
+    from hftree.families.overview import quality_label
 
     lines: list[str] = []
     out = lines.append
@@ -82,7 +83,7 @@ def render(s: dict, name: str) -> str:
             for kind, n in v.items():
                 out(f"  {k:<28} {n:>7,}  {kind}")
             continue
-        label = _LABELS.get(k, k)
+        label = quality_label(k)
         out(f"  {label:<28} {v:,}" if isinstance(v, int) else f"  {label:<28} {v}")
     for e in s["cycle_edges_removed"]:
         out(f"  cycle broken: removed {term(e['parent'])} -> {term(e['child'])}")
@@ -95,16 +96,6 @@ def render(s: dict, name: str) -> str:
             out(f"    {term(x['root'])}: first child {-x['days_to_first_child']:,} days before the root")
     return "\n".join(lines) + "\n"
 
-
-#: Data-quality keys named for people where the key alone misleads.
-_LABELS = {"placeholder_created_at": "placeholder createdAt",
-           "ignored_values": "wrong-type values ignored",
-           "external_nodes": "ids without a record",
-           "external_children": "... named as a child",
-           # a declaration per source and pair, before merging: not the models "declared" below
-           "declared_edges": "parent declarations",
-           "duplicate_edges": "declarations merged",
-           "inferred_edges": "inferred parent links"}
 
 
 def _lineage(s: dict, out: Any) -> None:

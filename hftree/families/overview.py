@@ -10,7 +10,36 @@ from hftree.families.coverage import field_coverage, missing_fields
 from hftree.families.stats import family_size_distribution
 from hftree.lineage.graph import LineageGraph
 
-__all__ = ["snapshot_summary"]
+__all__ = ["QUALITY_LABELS", "quality_label", "snapshot_summary"]
+
+#: Data-quality keys (``import_quality``, ``graph_quality``) named for people; ``info`` and the report
+#: print these (a declaration is one per source and pair, before merging: not a model's "declared parent").
+QUALITY_LABELS = {
+    "placeholder_created_at": "placeholder createdAt",
+    "relation_disagreements": "relation disagreements",
+    "duplicate_ids_dropped": "duplicate ids dropped",
+    "skipped_lines": "skipped lines",
+    "invalid_base_model_fields": "invalid base_model values",
+    "out_of_range_values": "out-of-range values",
+    "ignored_values": "wrong-type values ignored",
+    "declared_edges": "parent declarations",
+    "inferred_edges": "inferred parent links",
+    "self_loops": "self-loops",
+    "external_nodes": "ids without a record",
+    "external_children": "of these, named as a child",
+    "duplicate_edges": "declarations merged",
+    "cycles_broken": "cycles broken",
+    "near_miss_ids": "near-miss ids",
+}
+
+
+def quality_label(key: str) -> str:
+    """How ``info`` and the report name a data-quality key.
+
+    >>> quality_label("declared_edges"), quality_label("some_new_count")
+    ('parent declarations', 'some new count')
+    """
+    return QUALITY_LABELS.get(key, key.replace("_", " "))
 
 
 def snapshot_summary(snapshot: Any, graph: LineageGraph | None = None) -> dict:

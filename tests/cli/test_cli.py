@@ -99,11 +99,11 @@ def test_bad_data_never_crashes(tmp_path, cli, setup, message):
     if setup == "cycle":
         assert "cycle broken: removed" in r.out
     if setup == "selfloop":
-        assert "self_loops                   1" in r.out
+        assert "self-loops                   1" in r.out
     if setup == "dupes":
-        assert "duplicate_ids_dropped        1" in r.out
+        assert "duplicate ids dropped        1" in r.out
     if setup == "base_model_types":
-        assert "invalid_base_model_fields    3" in r.out
+        assert "invalid base_model values    3" in r.out
 
 
 def test_missing_snapshot_is_one_line_exit_1(tmp_path, cli):

@@ -26,7 +26,7 @@ def _assert_for_readers(html_: str) -> None:
     # what a reader sees: the text of the page, without tags and their attributes
     text = re.sub(r"<[^>]+>", " ", html_.split("<main>", 1)[1].split("</main>", 1)[0])
     for raw in ("Traceback", "Error:", "Error ", "Things to try", "LicenseAudit", "nan", "NaN", "&lt;NA&gt;",
-                "Empty DataFrame"):
+                "Empty DataFrame", "{}"):
         assert raw not in text, raw
     # no 0.3924050632911392: at most four significant digits after the point
     assert not re.search(r"(?<![\d.])(?:0\.0*[1-9]\d{4,}|[1-9][\d,]*\.\d{5,})", text)
