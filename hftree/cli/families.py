@@ -11,7 +11,6 @@ from hftree.cli._common import (
     add_output_args,
     add_relation_arg,
     add_top_arg,
-    inferred_edges,
     lineage_graph,
     load,
     note_missing,
@@ -80,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
     G = lineage_graph(snap, args)
     screen = args.output is None and args.format in (None, "table")
     df = family_stats(G, relation=args.relation, min_size=args.min_size, sort=args.sort, top=args.top)
-    extra = inferred_edges(snap, args)  # the table lineage_graph read (or inferred) once: no second pass
-    if extra is not None:
+    with_inferred = bool(args.inferred)  # G holds them: coverage is counted on G, nothing read again
+    if with_inferred:
         df = with_lineage_coverage(df, G, relation=args.relation)
     note_missing(G.models, ("created_at", "downloads", "likes", "license"))
     early = df[df["days_to_first_child"] < 0]
@@ -95,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             DataQualityWarning,
             stacklevel=2,
         )
-    shown = _SCREEN + (["lineage_inferred", "lineage_inferred_share"] if extra is not None else [])
+    shown = _SCREEN + (["lineage_inferred", "lineage_inferred_share"] if with_inferred else [])
     df = df[args.columns or (shown if screen else list(df.columns))]
     write_frame(df, args.format, args.output)
     return 0

@@ -79,11 +79,11 @@ def render(s: dict, name: str) -> str:
     _lineage(s, out)
     out("data quality")
     for k, v in {**s["import_quality"], **s["graph_quality"]}.items():
+        label = quality_label(k)
         if isinstance(v, dict):  # e.g. relation_disagreement_kinds: one line per kind
             for kind, n in v.items():
-                out(f"  {k:<28} {n:>7,}  {kind}")
+                out(f"  {label:<28} {n:>7,}  {kind}")
             continue
-        label = quality_label(k)
         out(f"  {label:<28} {v:,}" if isinstance(v, int) else f"  {label:<28} {v}")
     for e in s["cycle_edges_removed"]:
         out(f"  cycle broken: removed {term(e['parent'])} -> {term(e['child'])}")
@@ -95,7 +95,6 @@ def render(s: dict, name: str) -> str:
         for x in s.get("earlier_child_examples", []):
             out(f"    {term(x['root'])}: first child {-x['days_to_first_child']:,} days before the root")
     return "\n".join(lines) + "\n"
-
 
 
 def _lineage(s: dict, out: Any) -> None:

@@ -1,18 +1,16 @@
 """Lineage coverage of the family table: per family, the members whose lineage is declared, inferred, or none.
 
-Computed on the graph the family table was computed on (the same families, the same ``relation``):
-a member counts as *declared* when an edge into it that the family follows is declared, as
-*inferred* when all such edges are inferred (source ``inferred``), and the root as *none*. A family
-the table has but the graph does not gets NA (not computed), never 0.
+Computed on the graph the family table was computed on (the same families, the same ``relation``)
+by :func:`hftree.lineage.infer.coverage.family_coverage`, which :func:`~hftree.lineage.infer.lineage_coverage`
+uses too. A family the table has but the graph does not gets NA (not computed), never 0.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from hftree.lineage.graph import LineageGraph
-from hftree.schema import EDGE_SOURCES, RelationFilter
+from hftree.schema import RelationFilter
 
 __all__ = ["LINEAGE_COLUMNS", "family_lineage_coverage", "with_lineage_coverage"]
 
@@ -55,31 +53,14 @@ def family_lineage_coverage(G: LineageGraph, *, relation: RelationFilter = None)
     >>> family_lineage_coverage(G, relation="finetune")["lineage_declared"].tolist()  # c -> d not followed
     [1]
     """
-    mem = G.members(relation=relation)
-    mask = G.view(relation)[2]  # the edges the families follow
-    inferred = G.source == EDGE_SOURCES.index("inferred")
-    # per node, edges into it that the families follow: any declared one makes the node "declared"
-    followed = np.flatnonzero(mask)
-    n_in = np.bincount(G.child[followed], minlength=G.n_nodes)
-    n_decl = np.bincount(G.child[followed[~inferred[followed]]], minlength=G.n_nodes)
-    state = np.where(n_decl > 0, 0, np.where(n_in > 0, 1, 2))
-    root = np.concatenate([mem.roots, mem.root])
-    node = np.concatenate([mem.roots, mem.node])
-    st = np.concatenate([np.full(len(mem.roots), 2), state[mem.node]])
-    own = ~G.external[node]
-    lut = np.full(G.n_nodes, -1, dtype=np.int64)
-    lut[mem.roots] = np.arange(len(mem.roots))
-    code = lut[root[own]]  # one code per family
-    counts = np.zeros((len(mem.roots), 3), dtype=np.int64)
-    np.add.at(counts, (code, st[own]), 1)
-    total = counts.sum(axis=1)
-    out = pd.DataFrame({"root": G.id_of(mem.roots)})
-    for i, k in enumerate(("declared", "inferred", "none")):
-        out[f"lineage_{k}"] = pd.array(counts[:, i], dtype="Int64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for i, k in enumerate(("declared", "inferred", "none")):
-            share = np.where(total > 0, counts[:, i] / np.maximum(total, 1), np.nan)
-            out[f"lineage_{k}_share"] = pd.array(share, dtype="Float64")
+    from hftree.lineage.infer.coverage import family_coverage
+
+    per = family_coverage(G, relation=relation)
+    out = pd.DataFrame({"root": per["family"].astype(object).to_numpy()})
+    for k in ("declared", "inferred", "none"):
+        out[f"lineage_{k}"] = pd.array(per[k].to_numpy(), dtype="Int64")
+    for k in ("declared", "inferred", "none"):
+        out[f"lineage_{k}_share"] = pd.array(per[f"{k}_share"].to_numpy(float), dtype="Float64")
     return out
 
 

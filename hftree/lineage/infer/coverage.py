@@ -10,7 +10,7 @@ import pandas as pd
 
 from hftree._results import Result
 
-__all__ = ["LineageCoverage", "lineage_coverage"]
+__all__ = ["LineageCoverage", "family_coverage", "lineage_coverage"]
 
 
 @dataclass(frozen=True)
@@ -86,25 +86,10 @@ def lineage_coverage(data: Any, inferred: pd.DataFrame | None = None, *, min_con
     has_inf = ids.isin(set(inf_rows["child"].astype(object).tolist())).to_numpy() & ~has_decl
     state = np.where(has_decl, 0, np.where(has_inf, 1, 2))
     overall = _shares(pd.Series(state))
-    both = pd.concat([declared.assign(relation="unknown"),
-                      inf_rows[["parent", "child"]].astype(object).assign(relation="unknown")], ignore_index=True)
-    G = LineageGraph.from_tables(models[["id"]], both)
-    mem = G.members()
-    n = len(models)
-    inside = mem.node < n
-    fam = pd.DataFrame({"root": np.concatenate([mem.roots, mem.root[inside]]),
-                        "node": np.concatenate([mem.roots, mem.node[inside]])})
-    fam = fam[fam["node"] < n]
-    fam["state"] = state[fam["node"].to_numpy()]
-    fam.loc[fam["root"] == fam["node"], "state"] = 2
-    root_of, roots = pd.factorize(fam["root"].to_numpy())  # one row per family, by integer codes
-    counts = np.zeros((len(roots), 3), dtype=np.int64)
-    np.add.at(counts, (root_of, fam["state"].to_numpy(dtype=np.int64)), 1)
-    total = counts.sum(axis=1)
-    per = pd.DataFrame({"family": G.id_of(np.asarray(roots, dtype=np.int64)) if len(roots) else [],
-                        "models": total, "declared": counts[:, 0], "inferred": counts[:, 1], "none": counts[:, 2]})
-    for k in ("declared", "inferred", "none"):
-        per[f"{k}_share"] = per[k] / total if len(roots) else pd.Series(dtype=float)
+    both = pd.concat([declared.assign(relation="unknown", source="table"),
+                      inf_rows[["parent", "child"]].astype(object).assign(relation="unknown", source=INFERRED_SOURCE,
+                                                                          confidence=1.0)], ignore_index=True)
+    per = family_coverage(LineageGraph.from_tables(models[["id"]], both, min_confidence=1.0))
     per = per.sort_values(["models", "family"], ascending=[False, True]).reset_index(drop=True)
     if top is not None:
         per = per.head(top)
@@ -119,3 +104,47 @@ def _shares(state: pd.Series) -> pd.DataFrame:
     for k in ("declared", "inferred", "none"):
         row[f"{k}_share"] = row[k] / total if total else np.nan
     return pd.DataFrame([row])
+
+
+def family_coverage(G: Any, *, relation: Any = None) -> pd.DataFrame:
+    """Per family of ``G`` (followed by ``relation``'s edges): its models with a declared parent, with
+    only an inferred one, and with none (the root); models without a record are not counted.
+
+    A member is *declared* when an edge the family follows into it is declared (any source but
+    ``card_text`` and ``inferred``, as :func:`lineage_coverage` counts), *inferred* when such an edge
+    is inferred and none is declared.
+
+    >>> from hftree.lineage import LineageGraph
+    >>> edges = pd.DataFrame({"parent": ["a", "a", "c"], "child": ["b", "c", "d"],
+    ...                       "relation": ["finetune", "finetune", "quantized"],
+    ...                       "source": ["tag", "inferred", "tag"], "confidence": [None, 0.8, None]})
+    >>> G = LineageGraph.from_tables(pd.DataFrame({"id": list("abcd")}), edges, min_confidence=0.5)
+    >>> family_coverage(G)[["family", "models", "declared", "inferred", "none"]].values.tolist()
+    [['a', 4, 2, 1, 1]]
+    >>> family_coverage(G, relation="finetune")["declared"].tolist()  # c -> d not followed
+    [1]
+    """
+    from hftree.lineage.infer.core import _NOT_DECLARED, INFERRED_SOURCE
+    from hftree.schema import EDGE_SOURCES
+
+    mem = G.members(relation=relation)
+    followed = np.flatnonzero(G.view(relation)[2])
+    not_declared = np.isin(G.source[followed], [EDGE_SOURCES.index(x) for x in _NOT_DECLARED])
+    inferred = G.source[followed] == EDGE_SOURCES.index(INFERRED_SOURCE)
+    n_decl = np.bincount(G.child[followed[~not_declared]], minlength=G.n_nodes)
+    n_inf = np.bincount(G.child[followed[inferred]], minlength=G.n_nodes)
+    state = np.where(n_decl > 0, 0, np.where(n_inf > 0, 1, 2))
+    root = np.concatenate([mem.roots, mem.root])
+    st = np.concatenate([np.full(len(mem.roots), 2), state[mem.node]])  # a root counts under none
+    own = ~G.external[np.concatenate([mem.roots, mem.node])]
+    code = np.full(G.n_nodes, -1, dtype=np.int64)
+    code[mem.roots] = np.arange(len(mem.roots))
+    counts = np.zeros((len(mem.roots), 3), dtype=np.int64)
+    np.add.at(counts, (code[root[own]], st[own]), 1)
+    total = counts.sum(axis=1)
+    per = pd.DataFrame({"family": G.id_of(mem.roots) if len(mem.roots) else [], "models": total,
+                        "declared": counts[:, 0], "inferred": counts[:, 1], "none": counts[:, 2]})
+    per = per[total > 0].reset_index(drop=True)  # a family of ids without a record has no models to count
+    for k in ("declared", "inferred", "none"):
+        per[f"{k}_share"] = per[k] / per["models"]
+    return per
