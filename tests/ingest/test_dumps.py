@@ -247,6 +247,28 @@ def test_odd_rows_are_put_back_in_place(tmp_path):
     assert len(e[e["source"] == "tag"]) == 49
 
 
+def test_progress_bar_counts_the_models_and_does_not_change_the_result(tmp_path, monkeypatch, capsys):
+    from hftree.ingest import dumps
+
+    monkeypatch.setattr(dumps, "_BATCH", 16)  # several batches, each counted once
+    rows = [{"_id": str(i), "id": f"o/m{i}", "tags": [f"base_model:o/m{i - 1}"] if i else [],
+             "cardData": json.dumps({"license": "mit"})} for i in range(100)]
+    path = _write(tmp_path, rows, name="hub.parquet")
+    bars, real = [], dumps.progress_bar
+
+    def keep(*args, **kw):
+        bars.append(real(*args, **kw))
+        return bars[-1]
+
+    monkeypatch.setattr(dumps, "progress_bar", keep)
+    quiet = read_parquet_dump(path, progress=False)
+    assert capsys.readouterr().err == "" and not bars
+    shown = read_parquet_dump(path, progress=True)
+    assert "reading hub.parquet" in capsys.readouterr().err
+    assert [(b.n, b.total) for b in bars] == [(100, 100)]  # every batch counted once, then closed
+    assert shown.models.equals(quiet.models) and shown.edges.equals(quiet.edges)
+
+
 def test_provenance_and_disagreements_on_hand_made_cases(tmp_path):
     rows = [
         {"_id": "1", "id": "q/gguf", "tags": ["base_model:finetune:b/base"],  # stale tag
