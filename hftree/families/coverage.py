@@ -21,6 +21,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["FIELDS", "field_coverage", "has_field", "missing_fields", "missing_note"]
 
@@ -45,9 +47,21 @@ def _present(col: pd.Series) -> np.ndarray:
     """Which cells of ``col`` hold a value (not null, not ``""``, not an empty list)."""
     ok = col.notna().to_numpy(dtype=bool, copy=True)
     if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+        text = _arrow_text(col)
+        if text is not None:  # Arrow-backed strings: one kernel, no Python object per cell (3 M rows: ms, not s)
+            ok &= np.asarray(pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False), dtype=bool)
+            return ok
         vals = col.to_numpy(dtype=object)
         ok &= np.fromiter((not _empty(v) for v in vals), dtype=bool, count=len(vals))
     return ok
+
+
+def _arrow_text(col: pd.Series) -> pa.ChunkedArray | None:
+    """The cells of an Arrow-backed string column as Arrow strings (no copy), else ``None``."""
+    if not hasattr(col.array, "__arrow_array__"):
+        return None
+    arr = pa.chunked_array(pa.array(col.array))
+    return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
 
 
 def field_coverage(models: pd.DataFrame, fields: Iterable[str] | None = None) -> pd.DataFrame:

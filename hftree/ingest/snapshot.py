@@ -494,6 +494,7 @@ def is_snapshot_dir(path: Path) -> bool:
     return is_hftree_dir(path, _MANIFEST, "hftree-snapshot")
 
 
+@bulk_allocations()  # as the import: Parquet encoding allocates from the system allocator
 def _write(snap: Snapshot, path: Path, *, overwrite: bool) -> Path:
     manifest = dict(snap.manifest)
 
@@ -520,6 +521,7 @@ def _write(snap: Snapshot, path: Path, *, overwrite: bool) -> Path:
     return out
 
 
+@bulk_allocations()  # a 3 M-model snapshot loads 15-25 % faster so on our VMs (docs/benchmarks.md)
 def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
     """Load a snapshot directory written by :meth:`Snapshot.save` (or ``hftree import``).
 

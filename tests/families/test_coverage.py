@@ -78,3 +78,14 @@ def test_summary_tells_parents_from_children_without_a_record(tmp_path):
     assert {"downloads", "likes", "license"} <= set(s["missing_fields"])
     cov = {r["field"]: r for r in s["field_coverage"]}
     assert cov["downloads"]["models"] == 0
+
+
+@pytest.mark.parametrize("dtype", ["str", "string", "string[python]", "string[pyarrow]", object])
+def test_presence_is_the_per_cell_rule_for_every_string_backing(dtype):
+    from hftree.families.coverage import _empty, _present
+
+    cells = ["mit", "", None, "apache-2.0", "", None, "x"]
+    col = pd.Series(cells, dtype=dtype)
+    rule = [v is not None and not _empty(v) for v in cells]  # the rule, one cell at a time
+    assert _present(col).tolist() == rule
+    assert _present(col.iloc[:0]).tolist() == []
