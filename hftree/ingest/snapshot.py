@@ -521,7 +521,7 @@ def _write(snap: Snapshot, path: Path, *, overwrite: bool) -> Path:
     return out
 
 
-@bulk_allocations()  # a 3 M-model snapshot loads 15-25 % faster so on our VMs (docs/benchmarks.md)
+@bulk_allocations()  # as the import: the allocator that is cheaper on fresh memory (hftree/_memory.py)
 def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
     """Load a snapshot directory written by :meth:`Snapshot.save` (or ``hftree import``).
 
