@@ -159,6 +159,12 @@ def _stream(query: str, has_card_data: bool, parents: list[str], has_card: bool,
     con = duckdb.connect()
     pending: list[Future[_Part]] = []
     out: list[_Part] = []
+
+    def done(f: Future[_Part]) -> None:
+        out.append(f.result())
+        if bar is not None:
+            bar.update(out[-1].rows)
+
     try:
         con.execute(f"SET threads={os.cpu_count() or 1}")
         con.execute("SET preserve_insertion_order=true")
@@ -172,13 +178,9 @@ def _stream(query: str, has_card_data: bool, parents: list[str], has_card: bool,
                 pending.append(pool.submit(_part, b, start, has_card_data, parents, has_card))
                 start += b.num_rows
                 while len(pending) >= _IN_FLIGHT:
-                    out.append(pending.pop(0).result())
-                    if bar is not None:
-                        bar.update(out[-1].rows)
+                    done(pending.pop(0))
             for f in pending:
-                out.append(f.result())
-                if bar is not None:
-                    bar.update(out[-1].rows)
+                done(f)
     finally:
         con.close()
     return out
