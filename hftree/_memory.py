@@ -7,8 +7,8 @@ with mimalloc and 0.2 s with the system allocator, and a 2 M-model import ran
 about 15 % faster with the system allocator; a 3 M-model snapshot loaded in
 4.8-5.5 s against 5.6-6.7 s in one comparison, within the noise in another
 (docs/benchmarks.md). So imports, snapshot loads and saves allocate from the
-system allocator, unless the user chose a pool with ``ARROW_DEFAULT_MEMORY_POOL``. Buffers remember the pool that made them, so
-switching back afterwards is safe.
+system allocator, unless the user chose a pool with ``ARROW_DEFAULT_MEMORY_POOL``.
+Buffers remember the pool that made them, so switching back afterwards is safe.
 """
 
 from __future__ import annotations
